@@ -1,0 +1,70 @@
+"""The ``nzdefence`` command: validate, build."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _print_report(report, success: str) -> int:
+    for problem in report.problems:
+        print(problem)
+    if report.problems:
+        print(f"{len(report.problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    print(success)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="nzdefence", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser(
+        "validate", help="check a checkout; print path:row:column: message per problem"
+    )
+    check.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        type=Path,
+        help="the checkout's root (default: .)",
+    )
+    build = commands.add_parser(
+        "build", help="validate, then write Parquet and datapackage.json"
+    )
+    build.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        type=Path,
+        help="the checkout's root (default: .)",
+    )
+    build.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if an output is stale",
+    )
+    args = parser.parse_args(argv)
+
+    if not (args.path / "schema").is_dir():
+        print(f"{args.path}:0:-: not a dataset checkout (no schema/ folder)")
+        return 1
+    if args.command == "validate":
+        from .validate import validate
+
+        report = validate(args.path)
+        return _print_report(report, report.summary())
+    from .build import build as run_build
+
+    report = run_build(args.path, check=args.check)
+    done = (
+        "outputs are up to date"
+        if args.check
+        else "built dataset/parquet/ and datapackage.json"
+    )
+    return _print_report(report, f"{report.summary()}; {done}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

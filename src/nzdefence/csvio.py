@@ -1,0 +1,327 @@
+"""Reading a table's CSV file into typed Arrow columns, with located problems instead of errors.
+
+The fast path is pyarrow's CSV reader with every column read as text, so that cells such as
+``NA`` or ``null`` stay text and the only missing value is the empty cell. When pyarrow cannot
+parse a file, Python's csv module reads it again to say which row is broken.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .problems import HEADER_ROW, Problem, data_row
+from .schemas import TableSchema, arrow_type, enum_values
+
+UTF8_BOM = b"\xef\xbb\xbf"
+# A hand-verified cell is a quote, a name or a sentence or two; anything much longer is a
+# mistake or an attack on whoever opens the file, and would slow every reader down.
+MAX_CELL_CHARACTERS = 5_000
+# Spreadsheets treat a cell that starts with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "@", "\t", "\r")
+
+_INTEGER = r"-?[0-9]+"
+_NUMBER = r"-?[0-9]+(\.[0-9]+)?"
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+
+def line_of(raw: bytes, byte_offset: int) -> int:
+    return raw.count(b"\n", 0, byte_offset) + 1
+
+
+def read_table(
+    path: Path, table: TableSchema, shown: str
+) -> tuple[pa.Table | None, list[Problem]]:
+    """Read and type one table. Returns (typed table or None if unreadable, problems)."""
+    problems: list[Problem] = []
+
+    def problem(row: int, column: str, message: str) -> None:
+        problems.append(Problem(shown, row, column, message))
+
+    if not path.is_file():
+        problem(
+            HEADER_ROW, "", f"file is missing; it should hold the {table.name} table"
+        )
+        return None, problems
+    raw = path.read_bytes()
+    if raw.startswith(UTF8_BOM):
+        problem(
+            HEADER_ROW,
+            "",
+            "file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM",
+        )
+        raw = raw[len(UTF8_BOM) :]
+    if b"\x00" in raw:
+        problem(
+            line_of(raw, raw.index(b"\x00")),
+            "",
+            "file holds a NUL byte; it is not a text CSV file",
+        )
+        return None, problems
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        problem(
+            line_of(raw, error.start),
+            "",
+            f"file is not valid UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start}); "
+            "it may be Latin-1 or Windows-1252: save it as UTF-8",
+        )
+        return None, problems
+    if "\r" in text:
+        problem(
+            line_of(raw, raw.index(b"\r")),
+            "",
+            "file has CR or CRLF line ends; use \\n (LF) line ends",
+        )
+        text = text.replace("\r\n", "\n")
+    if not text.strip():
+        problem(
+            HEADER_ROW,
+            "",
+            f"file is empty; it needs at least the header row: {','.join(table.field_names)}",
+        )
+        return None, problems
+
+    header, strings, structural = _parse(text, shown)
+    if structural:
+        return None, problems + structural
+    header_problems = _header_problems(header, table, shown)
+    if header_problems:
+        return None, problems + header_problems
+    strings = strings.rename_columns(table.field_names)
+    problems += _cell_problems(strings, shown)
+    typed, conversion = _typed(strings, table, shown)
+    return typed, problems + conversion
+
+
+def _parse(text: str, shown: str) -> tuple[list[str], pa.Table | None, list[Problem]]:
+    import pyarrow.csv as pacsv
+
+    header_line = text.split("\n", 1)[0]
+    header = next(csv.reader([header_line]), [])
+    invalid_rows: list[int] = []
+
+    def on_invalid_row(row) -> str:
+        invalid_rows.append(row.number)
+        return "skip"
+
+    try:
+        strings = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(
+                column_names=[f"c{i}" for i in range(len(header))], skip_rows=1
+            ),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=on_invalid_row
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"c{i}": pa.string() for i in range(len(header))},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+    except (pa.ArrowInvalid, ValueError):
+        strings = None
+    if strings is None or invalid_rows:
+        return header, None, _structural_problems(text, len(header), shown)
+    return header, strings, []
+
+
+def _structural_problems(text: str, width: int, shown: str) -> list[Problem]:
+    """Locate rows that break the CSV structure, reading the file again with Python's csv."""
+    problems = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    record = 0
+    while True:
+        start_line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            problems.append(
+                Problem(
+                    shown,
+                    record + 1,
+                    "",
+                    f"CSV syntax error in the record starting on line {start_line}: {error} "
+                    "(is a quoted cell left open, or a quote mark inside an unquoted cell?)",
+                )
+            )
+            break
+        record += 1
+        if record > HEADER_ROW and len(cells) != width:
+            problems.append(
+                Problem(
+                    shown,
+                    record,
+                    "",
+                    f"row has {len(cells)} cells; the header has {width}",
+                )
+            )
+    if not problems:
+        problems.append(
+            Problem(shown, HEADER_ROW, "", "file could not be parsed as CSV")
+        )
+    return problems
+
+
+def _header_problems(
+    header: list[str], table: TableSchema, shown: str
+) -> list[Problem]:
+    expected = table.field_names
+    if header == expected:
+        return []
+    problems = []
+
+    def problem(column: str, message: str) -> None:
+        problems.append(Problem(shown, HEADER_ROW, column, message))
+
+    for name in sorted({h for h in header if header.count(h) > 1}):
+        problem(name, f"column {name!r} appears {header.count(name)} times")
+    missing = [name for name in expected if name not in header]
+    unknown = [name for name in header if name not in expected]
+    for name in unknown:
+        close = difflib.get_close_matches(name, missing, n=1)
+        hint = (
+            f"; did you mean {close[0]!r}?"
+            if close
+            else f"; the columns are: {','.join(expected)}"
+        )
+        problem(name, f"column {name!r} is not in the {table.name} schema{hint}")
+    for name in missing:
+        problem(name, f"column {name!r} is missing")
+    if not problems:
+        problem(
+            "",
+            f"columns are not in the schema's order; the header must be: {','.join(expected)}",
+        )
+    return problems
+
+
+def _rows(mask) -> list[int]:
+    return [data_row(i) for i in pc.indices_nonzero(mask).to_pylist()]
+
+
+def _cell_problems(strings: pa.Table, shown: str) -> list[Problem]:
+    problems = []
+    for name in strings.column_names:
+        column = strings[name]
+        too_long = pc.greater(pc.utf8_length(column), MAX_CELL_CHARACTERS)
+        for row in _rows(too_long):
+            problems.append(
+                Problem(
+                    shown,
+                    row,
+                    name,
+                    f"cell is longer than {MAX_CELL_CHARACTERS} characters",
+                )
+            )
+        formula = pc.starts_with(column, FORMULA_PREFIXES[0])
+        for prefix in FORMULA_PREFIXES[1:]:
+            formula = pc.or_(formula, pc.starts_with(column, prefix))
+        for row in _rows(formula):
+            problems.append(
+                Problem(
+                    shown,
+                    row,
+                    name,
+                    "cell starts with =, +, @, a tab or a carriage return, which spreadsheets "
+                    "run as a formula; reword it or remove the leading character",
+                )
+            )
+    return problems
+
+
+def _typed(
+    strings: pa.Table, table: TableSchema, shown: str
+) -> tuple[pa.Table, list[Problem]]:
+    """Convert the text columns to their schema types; unconvertible cells become empty."""
+    problems = []
+    columns = []
+    for field in table.fields:
+        name, kind = field["name"], field["type"]
+        text = (
+            strings[name].combine_chunks()
+            if strings.num_rows
+            else pa.array([], pa.string())
+        )
+        empty = pc.equal(text, "")
+        present = pc.if_else(empty, pa.scalar(None, pa.string()), text)
+
+        def reject(mask, message: str, name=name, text=text) -> None:
+            for row in _rows(mask):
+                problems.append(
+                    Problem(
+                        shown, row, name, message.format(value=text[row - 2].as_py())
+                    )
+                )
+
+        if kind == "string" or enum_values(field) is not None:
+            columns.append(present)
+            continue
+        if kind in ("integer", "number"):
+            pattern = _INTEGER if kind == "integer" else _NUMBER
+            bad = pc.and_not(
+                pc.invert(empty), pc.match_substring_regex(text, f"^{pattern}$")
+            )
+            word = (
+                "a whole number"
+                if kind == "integer"
+                else "a number (digits, optionally with a decimal point)"
+            )
+            reject(bad, f"{{value!r}} is not {word}")
+            valid = pc.if_else(bad, pa.scalar(None, pa.string()), present)
+            columns.append(pc.cast(valid, arrow_type(field)))
+        elif kind == "date":
+            shaped = pc.match_substring_regex(text, f"^{_DATE}$")
+            parsed = pc.strptime(
+                pc.if_else(shaped, text, pa.scalar(None, pa.string())),
+                format="%Y-%m-%d",
+                unit="s",
+                error_is_null=True,
+            )
+            # strptime rolls impossible dates over (2025-02-30 becomes 2025-03-02): require a round trip.
+            real = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text)
+            bad_shape = pc.and_not(pc.invert(empty), shaped)
+            reject(bad_shape, "{value!r} is not a date in the form YYYY-MM-DD")
+            impossible = pc.and_(shaped, pc.invert(pc.fill_null(real, False)))
+            reject(impossible, "{value!r} is not a real calendar date")
+            ok = pc.fill_null(real, False)
+            columns.append(
+                pc.cast(
+                    pc.if_else(ok, parsed, pa.scalar(None, parsed.type)), pa.date32()
+                )
+            )
+        elif kind == "list":
+            delimiter = field.get("delimiter", ",")
+            items = pc.split_pattern(present, delimiter)
+            blank_item = _has_blank_item(items)
+            reject(
+                blank_item,
+                f"{{value!r}} has an empty item; separate items with a single {delimiter!r} and no spaces",
+            )
+            columns.append(items)
+        else:
+            raise ValueError(f"{table.name}.{name}: unsupported field type {kind!r}")
+    return pa.table(columns, names=table.field_names), problems
+
+
+def _has_blank_item(items: pa.Array) -> pa.Array:
+    """True for each list that holds an empty or space-padded item."""
+    flat = pc.list_flatten(items)
+    bad_item = pc.or_(
+        pc.equal(flat, ""), pc.not_equal(pc.utf8_trim_whitespace(flat), flat)
+    )
+    parents = pc.list_parent_indices(items)
+    mask = [False] * len(items)
+    for parent in pc.filter(parents, bad_item).to_pylist():
+        mask[parent] = True
+    return pa.array(mask, pa.bool_())

@@ -1,0 +1,359 @@
+"""The table schemas in ``schema/``: reading them, and deriving Pandera and Arrow schemas from them.
+
+The Frictionless Table Schema files are the one definition of the tables. Besides standard
+Table Schema properties they carry three of our own, which this module gives meaning to:
+
+- ``enumDescriptions`` on a field: one line per allowed value;
+- ``codelist`` on a field: ``"ISO 3166-1 alpha-3"`` or ``"ISO 4217"``, checked with pycountry
+  (for a ``list`` field, each item is checked);
+- ``rules`` on a table: named cross-column rules, with the columns they apply to.
+
+Pandera and pyarrow are imported inside the functions that need them, so that
+``import nzdefence`` stays light.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+FACT_TABLES = ("agreements", "exercises", "deployments", "budgets", "statements")
+# Order matters for validation: referenced tables come before the tables that point at them.
+TABLES = ("sources", "actors", *FACT_TABLES, "evidence", "exclusions")
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """A table's Frictionless descriptor with a few conveniences."""
+
+    name: str
+    descriptor: dict[str, Any]
+
+    @property
+    def fields(self) -> list[dict[str, Any]]:
+        return self.descriptor["fields"]
+
+    @property
+    def field_names(self) -> list[str]:
+        return [field["name"] for field in self.fields]
+
+    @property
+    def primary_key(self) -> list[str]:
+        key = self.descriptor.get("primaryKey", [])
+        return [key] if isinstance(key, str) else list(key)
+
+    @property
+    def foreign_keys(self) -> list[dict[str, Any]]:
+        return self.descriptor.get("foreignKeys", [])
+
+    @property
+    def record_links(self) -> list[dict[str, Any]]:
+        return self.descriptor.get("recordLinks", [])
+
+    @property
+    def rules(self) -> list[dict[str, Any]]:
+        return self.descriptor.get("rules", [])
+
+    @property
+    def description(self) -> str:
+        return self.descriptor.get("description", "")
+
+    def field(self, name: str) -> dict[str, Any]:
+        for field in self.fields:
+            if field["name"] == name:
+                return field
+        raise KeyError(name)
+
+
+def read_schema(path: Path) -> TableSchema:
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    return TableSchema(descriptor["name"], descriptor)
+
+
+@cache
+def _read_schemas_cached(schema_dir: str) -> dict[str, TableSchema]:
+    return {
+        name: read_schema(Path(schema_dir) / f"{name}.schema.json") for name in TABLES
+    }
+
+
+def read_schemas(schema_dir: Path) -> dict[str, TableSchema]:
+    """All table schemas in ``schema_dir``, in validation order."""
+    return _read_schemas_cached(str(Path(schema_dir).resolve()))
+
+
+def constraints(field: dict[str, Any]) -> dict[str, Any]:
+    return field.get("constraints", {})
+
+
+def enum_values(field: dict[str, Any]) -> list[str] | None:
+    return constraints(field).get("enum")
+
+
+# --- code lists -------------------------------------------------------------------------------
+
+
+@cache
+def codelist_values(codelist: str) -> frozenset[str]:
+    """The valid codes of a standard code list named in a schema's ``codelist`` property."""
+    import pycountry
+
+    if codelist == "ISO 3166-1 alpha-3":
+        return frozenset(country.alpha_3 for country in pycountry.countries)
+    if codelist == "ISO 4217":
+        return frozenset(currency.alpha_3 for currency in pycountry.currencies)
+    raise ValueError(f"unknown codelist {codelist!r}")
+
+
+# --- cross-column rules -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """One cross-column check: the column it reports on, its message, and a vectorised test."""
+
+    column: str
+    message: str
+    failing: Callable[
+        [Any], Any
+    ]  # DataFrame -> boolean Series, True where the row breaks it
+
+
+_MONTHS_PER_PERIOD = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+
+
+def _date_range_checks(rule: dict[str, str]) -> list[RuleCheck]:
+    start, end, precision, basis, note = (
+        rule[k] for k in ("start", "end", "precision", "basis", "note")
+    )
+    date_columns = [start, end, precision, basis]
+
+    def partly_filled(frame):
+        filled = frame[date_columns].notna()
+        return filled.any(axis=1) & ~filled.all(axis=1)
+
+    def reversed_(frame):
+        return (frame[end] < frame[start]).fillna(False).astype(bool)
+
+    def off_period(frame):
+        # month, quarter, half, year: start is the first and end the last day of such a period.
+        s, e, p = frame[start], frame[end], frame[precision].astype("object")
+        months = p.map(_MONTHS_PER_PERIOD)
+        coarse = months.notna() & s.notna() & e.notna()
+        start_ok = (s.dt.day == 1) & ((s.dt.month - 1) % months.fillna(1) == 0)
+        end_ok = e.dt.is_month_end & (e.dt.month % months.fillna(1) == 0)
+        return (coarse & ~(start_ok & end_ok)).fillna(False).astype(bool)
+
+    def inferred_without_note(frame):
+        return (frame[basis].astype("object") == "inferred") & frame[note].isna()
+
+    names = ", ".join(date_columns)
+    return [
+        RuleCheck(start, f"{names} must be all filled or all empty", partly_filled),
+        RuleCheck(end, f"{end} is before {start}", reversed_),
+        RuleCheck(
+            precision,
+            f"the dates contradict {precision}: for month, quarter, half or year, {start} must be the "
+            f"first day and {end} the last day of such a period",
+            off_period,
+        ),
+        RuleCheck(
+            note,
+            f"{basis} is 'inferred' but {note} does not say how the date was inferred",
+            inferred_without_note,
+        ),
+    ]
+
+
+def rule_checks(rule: dict[str, Any]) -> list[RuleCheck]:
+    """The checks that one named rule of a table schema stands for."""
+    kind = rule["rule"]
+    if kind == "date_range":
+        return _date_range_checks(rule)
+    if kind == "requires":
+        column, required = rule["column"], rule["requires"]
+        return [
+            RuleCheck(
+                column,
+                f"{column} is given but {required} is empty",
+                lambda frame: frame[column].notna() & frame[required].isna(),
+            )
+        ]
+    if kind == "ordered":
+        smaller, larger = rule["smaller"], rule["larger"]
+        return [
+            RuleCheck(
+                larger,
+                f"{larger} must be greater than {smaller}",
+                lambda frame: (
+                    (frame[larger] <= frame[smaller]).fillna(False).astype(bool)
+                ),
+            )
+        ]
+    raise ValueError(f"unknown rule {kind!r}")
+
+
+# --- Pandera ----------------------------------------------------------------------------------
+
+
+def validation_dtype(field: dict[str, Any]) -> str:
+    """The pandas dtype a field has while it is validated (enums are still plain text here)."""
+    return {
+        "string": "str",
+        "integer": "Int64",
+        "number": "Float64",
+        "date": "datetime64[ms]",
+        "list": "object",
+    }[field["type"]]
+
+
+def pandera_schema(table: TableSchema):
+    """A Pandera DataFrameSchema derived from a Frictionless table schema.
+
+    Pandera's own ``from_frictionless_schema`` maps ``date`` to string and ``integer`` to a
+    non-nullable int, so this small translator maps types itself and reuses Pandera's checks.
+    Cross-column ``rules`` become dataframe-level checks that return one boolean per row.
+    """
+    import pandera.pandas as pa
+
+    columns = {}
+    single_key = table.primary_key if len(table.primary_key) == 1 else []
+    for field in table.fields:
+        name, cons = field["name"], constraints(field)
+        checks = []
+        if "pattern" in cons:
+            pattern = cons["pattern"]
+            check = pa.Check.str_matches(
+                f"^(?:{pattern})$", error=f"does not match the pattern {pattern}"
+            )
+            checks.append(
+                _each_item(check, field, lambda item, p=pattern: _fullmatch(p, item))
+            )
+        if enum_values(field) is not None:
+            allowed = enum_values(field)
+            checks.append(
+                pa.Check.isin(
+                    allowed,
+                    error=f"is not an allowed value; allowed: {', '.join(allowed)}",
+                )
+            )
+        if "minimum" in cons:
+            checks.append(
+                pa.Check.ge(
+                    cons["minimum"], error=f"must be at least {cons['minimum']}"
+                )
+            )
+        if "maximum" in cons:
+            checks.append(
+                pa.Check.le(cons["maximum"], error=f"must be at most {cons['maximum']}")
+            )
+        if "codelist" in field:
+            checks.append(_codelist_check(field))
+        columns[name] = pa.Column(
+            validation_dtype(field),
+            checks=[c for c in checks if c is not None],
+            nullable=not (cons.get("required") or name in table.primary_key),
+            unique=bool(cons.get("unique") or name in single_key),
+            description=field.get("description"),
+            title=field.get("title"),
+            report_duplicates="exclude_first",
+        )
+    frame_checks = [
+        pa.Check(lambda frame, check=check: ~check.failing(frame), error=check.message)
+        for rule in table.rules
+        for check in rule_checks(rule)
+    ]
+    unique = table.primary_key if len(table.primary_key) > 1 else None
+    return pa.DataFrameSchema(
+        columns,
+        checks=frame_checks,
+        unique=unique,
+        strict=True,
+        coerce=False,
+        name=table.name,
+        description=table.description,
+        report_duplicates="exclude_first",
+    )
+
+
+def _fullmatch(pattern: str, value: str) -> bool:
+    import re
+
+    return re.fullmatch(pattern, value) is not None
+
+
+def _each_item(check, field, item_ok):
+    """For list fields, apply an item-wise test instead of a whole-cell check."""
+    if field["type"] != "list":
+        return check
+    import pandera.pandas as pa
+
+    return pa.Check(
+        lambda series: series.map(
+            lambda items: items is None or all(item_ok(i) for i in items)
+        ),
+        element_wise=False,
+        error=check.error.replace("does not", "an item does not"),
+    )
+
+
+def _codelist_check(field):
+    import pandera.pandas as pa
+
+    codelist = field["codelist"]
+    codes = codelist_values(codelist)
+    if field["type"] == "list":
+        return pa.Check(
+            lambda series: series.map(
+                lambda items: items is None or all(i in codes for i in items)
+            ),
+            error=f"holds a code that is not {codelist}",
+        )
+    pattern = constraints(field).get("pattern", "")
+    # Fields such as budgets.unit admit a few named units beside the codes: only 3-letter
+    # upper-case values are taken to be codes.
+    if "|" in pattern:
+        return pa.Check(
+            lambda s: ~s.str.fullmatch("[A-Z]{3}") | s.isin(codes),
+            error=f"is not an {codelist} code",
+        )
+    return pa.Check.isin(sorted(codes), error=f"is not an {codelist} code")
+
+
+# --- Arrow ------------------------------------------------------------------------------------
+
+
+def arrow_schema(table: TableSchema):
+    """The Arrow schema of a table's Parquet file, with each field's description as metadata."""
+    import pyarrow as pa
+
+    fields = []
+    for field in table.fields:
+        metadata = {"description": field.get("description", "")}
+        if "enumDescriptions" in field:
+            metadata["enum"] = json.dumps(field["enumDescriptions"], ensure_ascii=False)
+        fields.append(
+            pa.field(field["name"], arrow_type(field), nullable=True, metadata=metadata)
+        )
+    return pa.schema(
+        fields,
+        metadata={"table": table.name, "description": table.description},
+    )
+
+
+def arrow_type(field: dict[str, Any]):
+    import pyarrow as pa
+
+    if enum_values(field) is not None:
+        return pa.dictionary(pa.int32(), pa.string())
+    return {
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "date": pa.date32(),
+        "list": pa.list_(pa.string()),
+    }[field["type"]]

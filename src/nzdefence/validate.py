@@ -1,0 +1,257 @@
+"""``nzdefence validate``: every check on a checkout, every problem reported at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from . import csvio, provenance
+from .problems import NOT_A_ROW, Problem, data_row
+from .schemas import FACT_TABLES, TableSchema, read_schemas, rule_checks
+
+CSV_DIR = Path("dataset") / "csv"
+
+
+def csv_path(name: str) -> Path:
+    return CSV_DIR / f"{name}.csv"
+
+
+@dataclass
+class Checkout:
+    """A dataset checkout read and typed: what build and the checks work from."""
+
+    root: Path
+    schemas: dict[str, TableSchema]
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def shown(self, name: str) -> str:
+        return csv_path(name).as_posix()
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """A typed Arrow table as the pandas frame Pandera validates."""
+    return table.to_pandas(
+        date_as_object=False,
+        types_mapper={pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}.get,
+    )
+
+
+def read_checkout(root: Path) -> Checkout:
+    """Read every table of the checkout at ``root`` and run the single-table checks."""
+    root = Path(root)
+    schema_dir = root / "schema"
+    try:
+        schemas = read_schemas(schema_dir)
+    except (OSError, ValueError, KeyError) as error:
+        checkout = Checkout(root, {})
+        checkout.problems.append(
+            Problem("schema", NOT_A_ROW, "", f"cannot read the table schemas: {error}")
+        )
+        return checkout
+    checkout = Checkout(root, schemas)
+    for name, schema in schemas.items():
+        shown = checkout.shown(name)
+        table, problems = csvio.read_table(root / csv_path(name), schema, shown)
+        checkout.problems += problems
+        if table is None:
+            continue
+        frame = to_frame(table)
+        already = {(p.row, p.column) for p in problems}
+        checkout.problems += [
+            p
+            for p in schema_problems(frame, schema, shown)
+            if (p.row, p.column) not in already
+        ]
+        checkout.tables[name] = table
+        checkout.frames[name] = frame
+    return checkout
+
+
+def schema_problems(
+    frame: pd.DataFrame, schema: TableSchema, shown: str
+) -> list[Problem]:
+    """Run the Pandera schema derived from the table schema; translate its failure cases."""
+    import pandera.errors
+    import pandera.pandas
+
+    from .schemas import pandera_schema
+
+    try:
+        pandera_schema(schema).validate(frame, lazy=True)
+        return []
+    except pandera.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    rule_columns = {
+        check.message: check.column
+        for rule in schema.rules
+        for check in rule_checks(rule)
+    }
+    problems = set()
+    for case in cases.itertuples(index=False):
+        index = case.index
+        row = NOT_A_ROW if index is None or pd.isna(index) else data_row(int(index))
+        check, value = str(case.check), case.failure_case
+        column = rule_columns.get(
+            check, case.column if isinstance(case.column, str) else ""
+        )
+        if check in rule_columns:
+            message = check
+        elif check == "not_nullable":
+            message = "is empty but a value is required"
+        elif check == "field_uniqueness":
+            message = f"{value!r} appears more than once; {column} must be unique"
+        elif check == "multiple_fields_uniqueness":
+            key = ", ".join(schema.primary_key)
+            column, message = (
+                schema.primary_key[-1],
+                f"another row has the same primary key ({key})",
+            )
+        else:
+            message = f"{value!r} {check}"
+        problems.add(Problem(shown, row, column, message))
+    return sorted(problems)
+
+
+def foreign_key_problems(checkout: Checkout) -> list[Problem]:
+    """Each foreign key declared in a schema must name an existing row of its resource."""
+    problems = []
+    for name, schema in checkout.schemas.items():
+        frame = checkout.frames.get(name)
+        if frame is None:
+            continue
+        for key in schema.foreign_keys:
+            (column,), target = key["fields"], key["reference"]
+            (target_column,) = target["fields"]
+            target_frame = checkout.frames.get(target["resource"])
+            if target_frame is None:
+                continue
+            known = set(target_frame[target_column].dropna())
+            for index, value in frame[column].items():
+                if not pd.isna(value) and value not in known:
+                    hint = provenance._nearest(value, pd.Series(sorted(known)))
+                    problems.append(
+                        Problem(
+                            checkout.shown(name),
+                            data_row(index),
+                            column,
+                            f"{value!r} is not a {target_column} in {target['resource']}{hint}",
+                        )
+                    )
+    return problems
+
+
+def datapackage_problems(root: Path) -> list[Problem]:
+    """Frictionless's own validation of datapackage.json and the resources it describes."""
+    import frictionless
+
+    descriptor = root / "datapackage.json"
+    if not descriptor.is_file():
+        return [
+            Problem(
+                "datapackage.json",
+                NOT_A_ROW,
+                "",
+                "file is missing; run nzdefence build",
+            )
+        ]
+    try:
+        report = frictionless.validate(str(descriptor))
+    except (frictionless.FrictionlessException, OSError, ValueError) as error:
+        return [
+            Problem(
+                "datapackage.json",
+                NOT_A_ROW,
+                "",
+                f"frictionless cannot read it: {error}",
+            )
+        ]
+    problems = []
+    for task in report.tasks:
+        for error in task.errors:
+            row = getattr(error, "row_number", None) or NOT_A_ROW
+            column = getattr(error, "field_name", None) or ""
+            problems.append(
+                Problem(
+                    task.place or "datapackage.json",
+                    row,
+                    column,
+                    f"frictionless: {error.message}",
+                )
+            )
+    for error in report.errors:
+        problems.append(
+            Problem("datapackage.json", NOT_A_ROW, "", f"frictionless: {error.message}")
+        )
+    return problems
+
+
+@dataclass
+class Report:
+    problems: list[Problem]
+    checkout: Checkout
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        frames = self.checkout.frames
+        rows = sum(len(frame) for frame in frames.values())
+        evidence = frames.get("evidence")
+        evidence_rows = 0 if evidence is None else len(evidence)
+        verified = (
+            0
+            if evidence is None
+            else int((evidence["review"].astype("object") == "verified").sum())
+        )
+        return (
+            f"ok: {len(frames)} tables, {rows} rows, {evidence_rows} evidence rows "
+            f"({verified} verified)"
+        )
+
+
+def cross_table_problems(checkout: Checkout) -> list[Problem]:
+    """Checks that span tables and files: keys, source files, quotes, evidence links."""
+    frames = checkout.frames
+    problems = foreign_key_problems(checkout)
+    sources = frames.get("sources")
+    if sources is None:
+        return problems
+    files, file_problems = provenance.SourceFiles.load(
+        checkout.root, sources, checkout.shown("sources")
+    )
+    problems += file_problems
+    for name in ("evidence", "exclusions"):
+        if name in frames:
+            problems += provenance.quote_problems(
+                frames[name], files, checkout.shown(name)
+            )
+    facts = {name: frames[name] for name in FACT_TABLES if name in frames}
+    if "evidence" in frames:
+        shown = {name: checkout.shown(name) for name in (*FACT_TABLES, "evidence")}
+        problems += provenance.evidence_link_problems(frames["evidence"], facts, shown)
+        if "statements" in frames:
+            problems += provenance.statement_quote_problems(
+                frames["statements"], frames["evidence"], checkout.shown("statements")
+            )
+    return problems
+
+
+def validate(root: Path, *, with_frictionless: bool = True) -> Report:
+    """Every check on the checkout at ``root``."""
+    checkout = read_checkout(Path(root))
+    problems = list(checkout.problems)
+    if checkout.schemas:
+        problems += cross_table_problems(checkout)
+    if with_frictionless and not problems:
+        # Frictionless re-reads every row; only worth it, and only readable, once our checks pass.
+        problems += datapackage_problems(Path(root))
+    return Report(
+        sorted(set(problems), key=lambda p: (p.path, p.row, p.column, p.message)),
+        checkout,
+    )
