@@ -1,0 +1,172 @@
+"""nzdefence validate on the real checkout and on broken copies of it."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from conftest import REPO, edit_table, read_rows
+
+from nzdefence.cli import main
+from nzdefence.schemas import FACT_TABLES
+from nzdefence.validate import validate
+
+
+def problems_of(root) -> list[str]:
+    return [str(problem) for problem in validate(root).problems]
+
+
+def test_real_checkout_is_valid():
+    report = validate(REPO)
+    assert [str(p) for p in report.problems] == []
+    assert report.summary().startswith("ok: 9 tables")
+
+
+def test_every_fact_table_has_rows():
+    report = validate(REPO)
+    for table in FACT_TABLES:
+        assert len(report.checkout.frames[table]) > 0, table
+
+
+def test_cli_prints_summary_and_exits_0(capsys):
+    assert main(["validate", str(REPO)]) == 0
+    assert capsys.readouterr().out.startswith("ok: 9 tables")
+
+
+def test_quote_moved_by_one_character_is_located(checkout):
+    rows = read_rows(checkout / "dataset/csv/evidence.csv")
+    start, end = int(rows[0]["quote_start"]), int(rows[0]["quote_end"])
+
+    def shift(rows):
+        rows[0]["quote_start"], rows[0]["quote_end"] = str(start + 1), str(end + 1)
+
+    edit_table(checkout, "evidence", shift)
+    found = problems_of(checkout)
+    assert any(
+        p.startswith("dataset/csv/evidence.csv:2:quote: quote is not at")
+        and f"set quote_start={start}, quote_end={end}" in p
+        for p in found
+    ), found
+
+
+def test_dangling_speaker_is_reported_with_nearest_ids(checkout):
+    def dangle(rows):
+        rows[0]["speaker"] = rows[0]["speaker"] + "x"
+
+    edit_table(checkout, "statements", dangle)
+    found = problems_of(checkout)
+    assert any(p.startswith("dataset/csv/statements.csv:2:speaker:") and "is not a id in actors" in p for p in found), found
+
+
+def test_duplicate_id_is_reported(checkout):
+    edit_table(checkout, "exercises", lambda rows: rows.append(dict(rows[0])))
+    found = problems_of(checkout)
+    last_row = len(read_rows(checkout / "dataset/csv/exercises.csv")) + 1
+    assert any(p.startswith(f"dataset/csv/exercises.csv:{last_row}:id:") and "more than once" in p for p in found), found
+
+
+def test_unknown_enum_value_lists_allowed_values(checkout):
+    def bad_kind(rows):
+        rows[0]["kind"] = "submarine_race"
+
+    edit_table(checkout, "exercises", bad_kind)
+    found = problems_of(checkout)
+    assert any(
+        p.startswith("dataset/csv/exercises.csv:2:kind: 'submarine_race' is not an allowed value; allowed: exercise,")
+        for p in found
+    ), found
+
+
+def test_end_date_before_start_is_reported(checkout):
+    def reverse(rows):
+        dated = next(r for r in rows if r["date_start"])
+        dated["date_start"], dated["date_end"], dated["date_precision"] = "2025-05-02", "2025-05-01", "day"
+
+    edit_table(checkout, "agreements", reverse)
+    assert any(":date_end: date_end is before date_start" in p for p in problems_of(checkout))
+
+
+def test_precision_contradicting_dates_is_reported(checkout):
+    def contradict(rows):
+        dated = next(r for r in rows if r["date_precision"] == "month")
+        dated["date_start"] = dated["date_start"][:8] + "02"
+
+    edit_table(checkout, "exercises", contradict)
+    assert any(":date_precision: the dates contradict date_precision" in p for p in problems_of(checkout))
+
+
+def test_impossible_date_is_reported(checkout):
+    def impossible(rows):
+        dated = next(r for r in rows if r["date_start"])
+        dated["date_start"] = "2025-02-30"
+
+    edit_table(checkout, "exercises", impossible)
+    assert any(":date_start: '2025-02-30' is not a real calendar date" in p for p in problems_of(checkout))
+
+
+def test_record_without_evidence_and_evidence_without_record(checkout):
+    evidence = read_rows(checkout / "dataset/csv/evidence.csv")
+    budget_id = next(r["record_id"] for r in evidence if r["table"] == "budgets")
+
+    def orphan(rows):
+        for row in rows:
+            if row["table"] == "budgets" and row["record_id"] == budget_id:
+                row["record_id"] = budget_id + "-gone"
+
+    edit_table(checkout, "evidence", orphan)
+    found = problems_of(checkout)
+    assert any(p.startswith("dataset/csv/budgets.csv:") and f"record {budget_id!r} has no row in evidence.csv" in p for p in found)
+    assert any(p.startswith("dataset/csv/evidence.csv:") and f"budgets has no record '{budget_id}-gone'" in p for p in found)
+
+
+def test_changed_source_file_fails_its_hash(checkout):
+    source = sorted((checkout / "dataset/sources").glob("*.txt"))[0]
+    source.write_bytes(source.read_bytes() + b" ")
+    found = problems_of(checkout)
+    assert any(p.startswith("dataset/csv/sources.csv:2:sha256:") and "has changed" in p for p in found), found
+
+
+def test_new_source_file_without_row(checkout):
+    (checkout / "dataset/sources/999_unlisted.txt").write_text("text", encoding="utf-8")
+    found = problems_of(checkout)
+    assert any("dataset/sources/999_unlisted.txt has no row in the sources table" in p for p in found), found
+
+
+def test_quoted_statement_not_in_its_evidence(checkout):
+    def reword(rows):
+        quoted = next(r for r in rows if r["kind"] == "quote")
+        quoted["text"] = quoted["text"] + " indeed"
+
+    edit_table(checkout, "statements", reword)
+    assert any(":text: statement of kind 'quote' must have its text verbatim" in p for p in problems_of(checkout))
+
+
+def test_text_na_is_kept_as_text(checkout):
+    def na_note(rows):
+        rows[0]["note"] = "NA"
+
+    edit_table(checkout, "actors", na_note)
+    report = validate(checkout)
+    assert report.problems == []
+    assert report.checkout.frames["actors"].loc[0, "note"] == "NA"
+
+
+@pytest.mark.parametrize("table", ["actors", "evidence"])
+def test_cli_reports_located_lines_and_exits_1(checkout, capsys, table):
+    def blank_required(rows):
+        rows[0][next(iter(rows[0]))] = ""
+
+    edit_table(checkout, table, blank_required)
+    assert main(["validate", str(checkout)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out and all(line.startswith("dataset/csv/") and line.count(":") >= 3 for line in out), out
+
+
+def test_sources_table_matches_files():
+    for row in read_rows(REPO / "dataset/csv/sources.csv"):
+        raw = (REPO / row["path"]).read_bytes()
+        assert hashlib.sha256(raw).hexdigest() == row["sha256"]
+        assert len(raw.decode("utf-8")) == int(row["characters"])
+        assert raw == (REPO.parent / "shared" / "sources" / f"{row['source_id']}.txt").read_bytes() or not (
+            REPO.parent / "shared" / "sources"
+        ).is_dir()
