@@ -30,7 +30,9 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def write_rows(path: Path, rows: list[dict[str, str]], header: list[str] | None = None) -> None:
+def write_rows(
+    path: Path, rows: list[dict[str, str]], header: list[str] | None = None
+) -> None:
     header = header or list(rows[0])
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, header, lineterminator="\n")
@@ -38,7 +40,9 @@ def write_rows(path: Path, rows: list[dict[str, str]], header: list[str] | None 
         writer.writerows(rows)
 
 
-def edit_table(root: Path, table: str, change: Callable[[list[dict[str, str]]], None]) -> None:
+def edit_table(
+    root: Path, table: str, change: Callable[[list[dict[str, str]]], None]
+) -> None:
     """Apply ``change`` to the rows of one CSV in place."""
     path = root / "dataset" / "csv" / f"{table}.csv"
     rows = read_rows(path)

@@ -55,14 +55,22 @@ def test_dangling_speaker_is_reported_with_nearest_ids(checkout):
 
     edit_table(checkout, "statements", dangle)
     found = problems_of(checkout)
-    assert any(p.startswith("dataset/csv/statements.csv:2:speaker:") and "is not a id in actors" in p for p in found), found
+    assert any(
+        p.startswith("dataset/csv/statements.csv:2:speaker:")
+        and "is not a id in actors" in p
+        for p in found
+    ), found
 
 
 def test_duplicate_id_is_reported(checkout):
     edit_table(checkout, "exercises", lambda rows: rows.append(dict(rows[0])))
     found = problems_of(checkout)
     last_row = len(read_rows(checkout / "dataset/csv/exercises.csv")) + 1
-    assert any(p.startswith(f"dataset/csv/exercises.csv:{last_row}:id:") and "more than once" in p for p in found), found
+    assert any(
+        p.startswith(f"dataset/csv/exercises.csv:{last_row}:id:")
+        and "more than once" in p
+        for p in found
+    ), found
 
 
 def test_unknown_enum_value_lists_allowed_values(checkout):
@@ -72,7 +80,9 @@ def test_unknown_enum_value_lists_allowed_values(checkout):
     edit_table(checkout, "exercises", bad_kind)
     found = problems_of(checkout)
     assert any(
-        p.startswith("dataset/csv/exercises.csv:2:kind: 'submarine_race' is not an allowed value; allowed: exercise,")
+        p.startswith(
+            "dataset/csv/exercises.csv:2:kind: 'submarine_race' is not an allowed value; allowed: exercise,"
+        )
         for p in found
     ), found
 
@@ -80,10 +90,16 @@ def test_unknown_enum_value_lists_allowed_values(checkout):
 def test_end_date_before_start_is_reported(checkout):
     def reverse(rows):
         dated = next(r for r in rows if r["date_start"])
-        dated["date_start"], dated["date_end"], dated["date_precision"] = "2025-05-02", "2025-05-01", "day"
+        dated["date_start"], dated["date_end"], dated["date_precision"] = (
+            "2025-05-02",
+            "2025-05-01",
+            "day",
+        )
 
     edit_table(checkout, "agreements", reverse)
-    assert any(":date_end: date_end is before date_start" in p for p in problems_of(checkout))
+    assert any(
+        ":date_end: date_end is before date_start" in p for p in problems_of(checkout)
+    )
 
 
 def test_precision_contradicting_dates_is_reported(checkout):
@@ -92,7 +108,10 @@ def test_precision_contradicting_dates_is_reported(checkout):
         dated["date_start"] = dated["date_start"][:8] + "02"
 
     edit_table(checkout, "exercises", contradict)
-    assert any(":date_precision: the dates contradict date_precision" in p for p in problems_of(checkout))
+    assert any(
+        ":date_precision: the dates contradict date_precision" in p
+        for p in problems_of(checkout)
+    )
 
 
 def test_impossible_date_is_reported(checkout):
@@ -101,7 +120,10 @@ def test_impossible_date_is_reported(checkout):
         dated["date_start"] = "2025-02-30"
 
     edit_table(checkout, "exercises", impossible)
-    assert any(":date_start: '2025-02-30' is not a real calendar date" in p for p in problems_of(checkout))
+    assert any(
+        ":date_start: '2025-02-30' is not a real calendar date" in p
+        for p in problems_of(checkout)
+    )
 
 
 def test_record_without_evidence_and_evidence_without_record(checkout):
@@ -115,21 +137,35 @@ def test_record_without_evidence_and_evidence_without_record(checkout):
 
     edit_table(checkout, "evidence", orphan)
     found = problems_of(checkout)
-    assert any(p.startswith("dataset/csv/budgets.csv:") and f"record {budget_id!r} has no row in evidence.csv" in p for p in found)
-    assert any(p.startswith("dataset/csv/evidence.csv:") and f"budgets has no record '{budget_id}-gone'" in p for p in found)
+    assert any(
+        p.startswith("dataset/csv/budgets.csv:")
+        and f"record {budget_id!r} has no row in evidence.csv" in p
+        for p in found
+    )
+    assert any(
+        p.startswith("dataset/csv/evidence.csv:")
+        and f"budgets has no record '{budget_id}-gone'" in p
+        for p in found
+    )
 
 
 def test_changed_source_file_fails_its_hash(checkout):
-    source = sorted((checkout / "dataset/sources").glob("*.txt"))[0]
+    source = min((checkout / "dataset/sources").glob("*.txt"))
     source.write_bytes(source.read_bytes() + b" ")
     found = problems_of(checkout)
-    assert any(p.startswith("dataset/csv/sources.csv:2:sha256:") and "has changed" in p for p in found), found
+    assert any(
+        p.startswith("dataset/csv/sources.csv:2:sha256:") and "has changed" in p
+        for p in found
+    ), found
 
 
 def test_new_source_file_without_row(checkout):
     (checkout / "dataset/sources/999_unlisted.txt").write_text("text", encoding="utf-8")
     found = problems_of(checkout)
-    assert any("dataset/sources/999_unlisted.txt has no row in the sources table" in p for p in found), found
+    assert any(
+        "dataset/sources/999_unlisted.txt has no row in the sources table" in p
+        for p in found
+    ), found
 
 
 def test_quoted_statement_not_in_its_evidence(checkout):
@@ -138,7 +174,10 @@ def test_quoted_statement_not_in_its_evidence(checkout):
         quoted["text"] = quoted["text"] + " indeed"
 
     edit_table(checkout, "statements", reword)
-    assert any(":text: statement of kind 'quote' must have its text verbatim" in p for p in problems_of(checkout))
+    assert any(
+        ":text: statement of kind 'quote' must have its text verbatim" in p
+        for p in problems_of(checkout)
+    )
 
 
 def test_text_na_is_kept_as_text(checkout):
@@ -159,7 +198,9 @@ def test_cli_reports_located_lines_and_exits_1(checkout, capsys, table):
     edit_table(checkout, table, blank_required)
     assert main(["validate", str(checkout)]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out and all(line.startswith("dataset/csv/") and line.count(":") >= 3 for line in out), out
+    assert out and all(
+        line.startswith("dataset/csv/") and line.count(":") >= 3 for line in out
+    ), out
 
 
 def test_sources_table_matches_files():
@@ -167,6 +208,10 @@ def test_sources_table_matches_files():
         raw = (REPO / row["path"]).read_bytes()
         assert hashlib.sha256(raw).hexdigest() == row["sha256"]
         assert len(raw.decode("utf-8")) == int(row["characters"])
-        assert raw == (REPO.parent / "shared" / "sources" / f"{row['source_id']}.txt").read_bytes() or not (
-            REPO.parent / "shared" / "sources"
-        ).is_dir()
+        assert (
+            raw
+            == (
+                REPO.parent / "shared" / "sources" / f"{row['source_id']}.txt"
+            ).read_bytes()
+            or not (REPO.parent / "shared" / "sources").is_dir()
+        )

@@ -17,6 +17,28 @@ def _print_report(report, success: str) -> int:
     return 0
 
 
+def _coverage(root: Path, *, uncovered_only: bool) -> int:
+    from .coverage import coverage, format_report
+    from .validate import read_checkout
+
+    checkout = read_checkout(root)
+    if checkout.problems or not {"sources", "evidence", "exclusions"} <= set(
+        checkout.frames
+    ):
+        for problem in checkout.problems:
+            print(problem)
+        print(
+            "coverage needs valid sources, evidence and exclusions tables; run nzdefence validate",
+            file=sys.stderr,
+        )
+        return 1
+    lines, complete = format_report(
+        coverage(root, checkout.frames), uncovered_only=uncovered_only
+    )
+    print("\n".join(lines))
+    return 0 if complete else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nzdefence", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -45,6 +67,20 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="write nothing; exit 1 if an output is stale",
     )
+    cover = commands.add_parser(
+        "coverage",
+        help="list fact-bearing sentences per source and whether spans cover them",
+    )
+    cover.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        type=Path,
+        help="the checkout's root (default: .)",
+    )
+    cover.add_argument(
+        "--uncovered", action="store_true", help="list only the sentences not covered"
+    )
     args = parser.parse_args(argv)
 
     if not (args.path / "schema").is_dir():
@@ -55,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
 
         report = validate(args.path)
         return _print_report(report, report.summary())
+    if args.command == "coverage":
+        return _coverage(args.path, uncovered_only=args.uncovered)
     from .build import build as run_build
 
     report = run_build(args.path, check=args.check)

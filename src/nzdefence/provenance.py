@@ -219,3 +219,77 @@ def _nearest(value: str, candidates: pd.Series) -> str:
 
     close = difflib.get_close_matches(value, list(candidates), n=3, cutoff=0.6)
     return f"; nearest: {', '.join(close)}" if close else ""
+
+
+_NUMBER_WORDS = {
+    1: ["one"],
+    2: ["two", "double", "twice"],
+    3: ["three", "triple"],
+    4: ["four"],
+    5: ["five"],
+    6: ["six"],
+    7: ["seven"],
+    8: ["eight"],
+    9: ["nine"],
+    10: ["ten"],
+    11: ["eleven"],
+    12: ["twelve"],
+}
+
+
+def number_forms(value: float) -> list[str]:
+    """Ways a source may write ``value``: digits (with or without thousands separators) or words."""
+    if float(value).is_integer():
+        whole = int(value)
+        return [str(whole), f"{whole:,}", *_NUMBER_WORDS.get(whole, [])]
+    return [f"{value:g}", *(["half"] if value == 0.5 else [])]
+
+
+def _mentions_number(quote: str, value: float) -> bool:
+    import re
+
+    for form in number_forms(value):
+        if form[0].isdigit():
+            pattern = rf"(?<![\d.,]){re.escape(form)}(?![\d]|[.,]\d)"
+        else:
+            pattern = rf"\b{form}\b"
+        if re.search(pattern, quote, flags=re.IGNORECASE):
+            return True
+    return False
+
+
+def number_problems(
+    facts: dict[str, pd.DataFrame],
+    numeric_fields: dict[str, list[str]],
+    evidence: pd.DataFrame,
+    shown: dict[str, str],
+) -> list[Problem]:
+    """Every number in a fact row must appear in one of that row's evidence quotes."""
+    quotes: dict[tuple[str, str], list[str]] = {}
+    for table, record_id, quote in evidence[["table", "record_id", "quote"]].itertuples(
+        index=False
+    ):
+        if not pd.isna(quote):
+            quotes.setdefault((str(table), record_id), []).append(quote)
+    problems = []
+    for table, fields in numeric_fields.items():
+        frame = facts.get(table)
+        if frame is None:
+            continue
+        for field in fields:
+            for index, record_id, value in frame[["id", field]].itertuples(name=None):
+                if pd.isna(value) or pd.isna(record_id):
+                    continue
+                if not any(
+                    _mentions_number(q, float(value))
+                    for q in quotes.get((table, record_id), [])
+                ):
+                    problems.append(
+                        Problem(
+                            shown[table],
+                            data_row(index),
+                            field,
+                            f"{value:g} does not appear in any evidence quote of {record_id!r}; quote the words that give it",
+                        )
+                    )
+    return problems

@@ -235,6 +235,17 @@ def cross_table_problems(checkout: Checkout) -> list[Problem]:
     if "evidence" in frames:
         shown = {name: checkout.shown(name) for name in (*FACT_TABLES, "evidence")}
         problems += provenance.evidence_link_problems(frames["evidence"], facts, shown)
+        numeric = {
+            name: [
+                f["name"]
+                for f in checkout.schemas[name].fields
+                if f["type"] in ("integer", "number")
+            ]
+            for name in FACT_TABLES
+        }
+        problems += provenance.number_problems(
+            facts, numeric, frames["evidence"], shown
+        )
         if "statements" in frames:
             problems += provenance.statement_quote_problems(
                 frames["statements"], frames["evidence"], checkout.shown("statements")

@@ -1,0 +1,115 @@
+"""nzdefence build: typed, deterministic, atomic Parquet and datapackage.json."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import REPO, edit_table
+
+from nzdefence import build as build_module
+from nzdefence.build import build
+from nzdefence.cli import main
+from nzdefence.schemas import TABLES, read_schemas
+
+
+def outputs_of(root):
+    paths = [root / "dataset/parquet" / f"{name}.parquet" for name in TABLES] + [
+        root / "datapackage.json"
+    ]
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in paths}
+
+
+def test_committed_outputs_are_up_to_date():
+    assert main(["build", "--check", str(REPO)]) == 0
+
+
+def test_build_is_byte_identical_for_the_same_csvs(checkout):
+    assert build(checkout).ok
+    first = outputs_of(checkout)
+    assert build(checkout).ok
+    assert outputs_of(checkout) == first
+
+
+def test_check_fails_when_a_csv_changes(checkout, capsys):
+    def reword(rows):
+        rows[0]["note"] = "changed after the last build"
+
+    edit_table(checkout, "actors", reword)
+    assert main(["build", "--check", str(checkout)]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "dataset/parquet/actors.parquet:0:-: differs from what nzdefence build writes"
+        in out
+    )
+
+
+def test_parquet_is_typed_and_described():
+    schemas = read_schemas(REPO / "schema")
+    for name in TABLES:
+        table = pq.read_table(REPO / "dataset/parquet" / f"{name}.parquet")
+        for field in schemas[name].fields:
+            arrow = table.schema.field(field["name"])
+            assert arrow.metadata[b"description"].decode() == field["description"]
+            if "enum" in field.get("constraints", {}):
+                assert pa.types.is_dictionary(arrow.type)
+                assert (
+                    table[field["name"]].chunk(0).dictionary.to_pylist()
+                    == field["constraints"]["enum"]
+                )
+            else:
+                expected = {
+                    "string": pa.string(),
+                    "integer": pa.int64(),
+                    "number": pa.float64(),
+                    "date": pa.date32(),
+                    "list": pa.list_(pa.string()),
+                }[field["type"]]
+                assert arrow.type == expected, (name, field["name"])
+
+
+def test_datapackage_lists_every_table_and_source_with_licences():
+    package = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))
+    names = [resource["name"] for resource in package["resources"]]
+    assert names[: len(TABLES)] == list(TABLES)
+    assert package["licenses"][0]["name"] == "CC-BY-4.0"
+    texts = [r for r in package["resources"] if r["format"] == "txt"]
+    assert len(texts) == len(list((REPO / "dataset/sources").glob("*.txt")))
+    assert all(
+        r["hash"].startswith("sha256:") and "copyright" in r["rights"] for r in texts
+    )
+
+
+def test_invalid_data_is_not_built(checkout):
+    before = outputs_of(checkout)
+
+    def break_kind(rows):
+        rows[0]["kind"] = "not-a-kind"
+
+    edit_table(checkout, "exercises", break_kind)
+    assert main(["build", str(checkout)]) == 1
+    assert outputs_of(checkout) == before
+
+
+def test_interrupted_build_leaves_previous_outputs_intact(checkout, monkeypatch):
+    def reword(rows):
+        rows[0]["note"] = "a change that is never published"
+
+    edit_table(checkout, "actors", reword)
+    before = outputs_of(checkout)
+    real_fsync, calls = build_module.os.fsync, []
+
+    def fail_on_third_file(fd):
+        calls.append(fd)
+        if len(calls) == 3:
+            raise OSError("disk full")
+        real_fsync(fd)
+
+    monkeypatch.setattr(build_module.os, "fsync", fail_on_third_file)
+    with pytest.raises(OSError, match="disk full"):
+        build(checkout)
+    assert outputs_of(checkout) == before
+    leftovers = [p for p in checkout.rglob("*.tmp")]
+    assert leftovers == []
