@@ -208,10 +208,14 @@ def test_sources_table_matches_files():
         raw = (REPO / row["path"]).read_bytes()
         assert hashlib.sha256(raw).hexdigest() == row["sha256"]
         assert len(raw.decode("utf-8")) == int(row["characters"])
-        assert (
-            raw
-            == (
-                REPO.parent / "shared" / "sources" / f"{row['source_id']}.txt"
-            ).read_bytes()
-            or not (REPO.parent / "shared" / "sources").is_dir()
-        )
+
+
+SHARED_SOURCES = REPO.parent / "shared" / "sources"
+
+
+@pytest.mark.skipif(not SHARED_SOURCES.is_dir(), reason="the project's shared/ folder is not beside this checkout")
+def test_sources_are_byte_for_byte_copies_of_the_shared_originals():
+    originals = sorted(path.name for path in SHARED_SOURCES.glob("*.txt"))
+    assert originals == sorted(path.name for path in (REPO / "dataset/sources").glob("*.txt"))
+    for name in originals:
+        assert (REPO / "dataset/sources" / name).read_bytes() == (SHARED_SOURCES / name).read_bytes()
