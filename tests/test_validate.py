@@ -57,7 +57,7 @@ def test_dangling_speaker_is_reported_with_nearest_ids(checkout):
     found = problems_of(checkout)
     assert any(
         p.startswith("dataset/csv/statements.csv:2:speaker:")
-        and "is not a id in actors" in p
+        and "is not among actors.id" in p
         for p in found
     ), found
 
@@ -213,9 +213,16 @@ def test_sources_table_matches_files():
 SHARED_SOURCES = REPO.parent / "shared" / "sources"
 
 
-@pytest.mark.skipif(not SHARED_SOURCES.is_dir(), reason="the project's shared/ folder is not beside this checkout")
+@pytest.mark.skipif(
+    not SHARED_SOURCES.is_dir(),
+    reason="the project's shared/ folder is not beside this checkout",
+)
 def test_sources_are_byte_for_byte_copies_of_the_shared_originals():
     originals = sorted(path.name for path in SHARED_SOURCES.glob("*.txt"))
-    assert originals == sorted(path.name for path in (REPO / "dataset/sources").glob("*.txt"))
+    assert originals == sorted(
+        path.name for path in (REPO / "dataset/sources").glob("*.txt")
+    )
     for name in originals:
-        assert (REPO / "dataset/sources" / name).read_bytes() == (SHARED_SOURCES / name).read_bytes()
+        assert (REPO / "dataset/sources" / name).read_bytes() == (
+            SHARED_SOURCES / name
+        ).read_bytes()

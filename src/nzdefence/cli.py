@@ -39,6 +39,40 @@ def _coverage(root: Path, *, uncovered_only: bool) -> int:
     return 0 if complete else 1
 
 
+def _locate(root: Path, source_id: str, words: str) -> int:
+    import csv
+    import io
+    import re
+
+    from .locate import locate
+    from .provenance import SOURCES_DIR, read_source_text
+
+    path = root / SOURCES_DIR / f"{source_id}.txt"
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", source_id) or not path.is_file():
+        known = sorted(p.stem for p in (root / SOURCES_DIR).glob("*.txt"))
+        print(f"{source_id}: no such source; the sources are: {', '.join(known)}")
+        return 1
+    passages, exact = locate(read_source_text(path), words)
+    if not passages:
+        print("not found, and no passage of the source is close to these words")
+        return 1
+    if not exact:
+        print("not found exactly; the closest passages, as they stand in the source:")
+    for passage in passages:
+        cells = io.StringIO()
+        csv.writer(cells, lineterminator="").writerow(
+            [source_id, passage.text, passage.start, passage.end]
+        )
+        similarity = (
+            ""
+            if passage.similarity == 1.0 and exact
+            else f"  (similarity {passage.similarity:.2f})"
+        )
+        print(f"quote_start={passage.start} quote_end={passage.end}{similarity}")
+        print(f"  source_id,quote,quote_start,quote_end: {cells.getvalue()}")
+    return 0 if exact else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nzdefence", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -81,7 +115,17 @@ def main(argv: list[str] | None = None) -> int:
     cover.add_argument(
         "--uncovered", action="store_true", help="list only the sentences not covered"
     )
+    find = commands.add_parser(
+        "locate", help="print the offsets of words in a source, ready for evidence.csv"
+    )
+    find.add_argument("source_id", help="the source's id, e.g. 004_9f5748521d0dcdb6")
+    find.add_argument("words", help="words from the source, as exactly as you can")
+    find.add_argument(
+        "--root", default=".", type=Path, help="the checkout's root (default: .)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "locate":
+        return _locate(args.root, args.source_id, args.words)
 
     if not (args.path / "schema").is_dir():
         print(f"{args.path}:0:-: not a dataset checkout (no schema/ folder)")

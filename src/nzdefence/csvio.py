@@ -25,8 +25,11 @@ MAX_CELL_CHARACTERS = 5_000
 # Spreadsheets treat a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "@", "\t", "\r")
 
-_INTEGER = r"-?[0-9]+"
-_NUMBER = r"-?[0-9]+(\.[0-9]+)?"
+# Numbers are written canonically (no leading zeros, no trailing decimal zeros, no -0, at most
+# 15 significant digits) so that CSV -> Parquet -> CSV gives back every cell exactly.
+_INTEGER = r"0|-?[1-9][0-9]{0,14}"
+_NUMBER = r"(0|-?[1-9][0-9]*)(\.[0-9]*[1-9])?|-0\.[0-9]*[1-9]"
+_MAX_NUMBER_CHARACTERS = 17  # 15 significant digits, a sign and a decimal point
 _DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 
@@ -269,13 +272,16 @@ def _typed(
             continue
         if kind in ("integer", "number"):
             pattern = _INTEGER if kind == "integer" else _NUMBER
-            bad = pc.and_not(
-                pc.invert(empty), pc.match_substring_regex(text, f"^{pattern}$")
+            well_formed = pc.and_(
+                pc.match_substring_regex(text, f"^(?:{pattern})$"),
+                pc.less_equal(pc.utf8_length(text), _MAX_NUMBER_CHARACTERS),
             )
+            bad = pc.and_not(pc.invert(empty), well_formed)
             word = (
-                "a whole number"
+                "a whole number written plainly (digits, no leading zeros, at most 15 digits)"
                 if kind == "integer"
-                else "a number (digits, optionally with a decimal point)"
+                else "a number written plainly (digits and an optional decimal point; no leading or "
+                "trailing zeros, no exponent, at most 15 digits)"
             )
             reject(bad, f"{{value!r}} is not {word}")
             valid = pc.if_else(bad, pa.scalar(None, pa.string()), present)

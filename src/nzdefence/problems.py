@@ -18,7 +18,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.row}:{self.column or '-'}: {self.message}"
+        # One line per problem, whatever hostile input put into a column name or a message.
+        column = self.column or "-"
+        if any(char in column for char in ":\n\r\t "):
+            column = repr(column)
+        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        return f"{self.path}:{self.row}:{column}: {message}"
 
 
 def data_row(index: int) -> int:

@@ -43,6 +43,9 @@ class SourceFiles:
             source_id, relative = row["source_id"], row["path"]
             if pd.isna(source_id) or pd.isna(relative):
                 continue
+            listed.add(
+                f"{source_id}.txt"
+            )  # its file is accounted for, even if the path is wrong
             expected = f"{SOURCES_DIR.as_posix()}/{source_id}.txt"
             if relative != expected:
                 problems.append(
@@ -59,7 +62,6 @@ class SourceFiles:
                     )
                 )
                 continue
-            listed.add(path.name)
             if not path.is_file():
                 problems.append(
                     Problem(
@@ -139,13 +141,30 @@ def quote_problems(
             message = f"quote_end {end} is past the end of {source_id} ({len(text)} characters)"
         else:
             message = f"quote is not at {start}–{end} in {source_id}"
-        found = text.find(quote)
-        if found >= 0:
-            message += f"; found at {found}–{found + len(quote)}: set quote_start={found}, quote_end={found + len(quote)}"
-        else:
-            message += f"; the text there reads {text[start:end][:80]!r}"
+        message += "; " + _where_it_is(text, quote, start, end)
         problems.append(Problem(shown, row, "quote", message))
     return problems
+
+
+def _where_it_is(text: str, quote: str, start: int, end: int) -> str:
+    """A hint that says where the quote really is, or what the source says instead."""
+    from .locate import closest, exact, loose
+
+    hits = exact(text, quote)
+    if hits:
+        hit = min(hits, key=lambda passage: abs(passage.start - start))
+        return f"found at {hit.start}–{hit.end}: set quote_start={hit.start}, quote_end={hit.end}"
+    hits = loose(text, quote)
+    if hits:
+        hit = hits[0]
+        return (
+            f"the source has it at {hit.start}–{hit.end} with different quote marks, dashes or spaces; "
+            f"copy it exactly: {hit.text!r}"
+        )
+    near = closest(text, quote, limit=1)
+    if near:
+        return f"not found in the source; the closest passage is {near[0].start}–{near[0].end}: {near[0].text!r}"
+    return f"not found in the source; the text at those offsets reads {text[start:end][:80]!r}"
 
 
 def evidence_link_problems(

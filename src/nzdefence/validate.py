@@ -61,11 +61,18 @@ def read_checkout(root: Path) -> Checkout:
         if table is None:
             continue
         frame = to_frame(table)
-        already = {(p.row, p.column) for p in problems}
+        # A cell that could not be typed is empty in the frame: do not report it again as
+        # missing, nor the cross-column rules that its emptiness breaks.
+        unreadable_cells = {(p.row, p.column) for p in problems}
+        unreadable_rows = {p.row for p in problems}
+        rule_messages = {
+            check.message for rule in schema.rules for check in rule_checks(rule)
+        }
         checkout.problems += [
             p
             for p in schema_problems(frame, schema, shown)
-            if (p.row, p.column) not in already
+            if (p.row, p.column) not in unreadable_cells
+            and not (p.row in unreadable_rows and p.message in rule_messages)
         ]
         checkout.tables[name] = table
         checkout.frames[name] = frame
@@ -95,7 +102,7 @@ def schema_problems(
     for case in cases.itertuples(index=False):
         index = case.index
         row = NOT_A_ROW if index is None or pd.isna(index) else data_row(int(index))
-        check, value = str(case.check), case.failure_case
+        check, value = str(case.check), _plain(case.failure_case)
         column = rule_columns.get(
             check, case.column if isinstance(case.column, str) else ""
         )
@@ -115,6 +122,15 @@ def schema_problems(
             message = f"{value!r} {check}"
         problems.add(Problem(shown, row, column, message))
     return sorted(problems)
+
+
+def _plain(value):
+    """A failure case as the contributor wrote it: Python scalars, lists joined by ';'."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, list):
+        return ";".join(map(str, value))
+    return value
 
 
 def foreign_key_problems(checkout: Checkout) -> list[Problem]:
@@ -139,7 +155,7 @@ def foreign_key_problems(checkout: Checkout) -> list[Problem]:
                             checkout.shown(name),
                             data_row(index),
                             column,
-                            f"{value!r} is not a {target_column} in {target['resource']}{hint}",
+                            f"{value!r} is not among {target['resource']}.{target_column}{hint}",
                         )
                     )
     return problems
