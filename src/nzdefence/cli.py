@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -148,5 +149,16 @@ def main(argv: list[str] | None = None) -> int:
     return _print_report(report, f"{report.summary()}; {done}")
 
 
+def run() -> None:
+    """Console entry point: exit quietly when the reader of our output goes away (| head)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -38,20 +37,21 @@ def line_of(raw: bytes, byte_offset: int) -> int:
 
 
 def read_table(
-    path: Path, table: TableSchema, shown: str
+    raw: bytes | None, table: TableSchema, shown: str
 ) -> tuple[pa.Table | None, list[Problem]]:
-    """Read and type one table. Returns (typed table or None if unreadable, problems)."""
+    """Read and type one table from its file's bytes (None if there is no file).
+
+    Returns (typed table, or None if unreadable; problems)."""
     problems: list[Problem] = []
 
     def problem(row: int, column: str, message: str) -> None:
         problems.append(Problem(shown, row, column, message))
 
-    if not path.is_file():
+    if raw is None:
         problem(
             HEADER_ROW, "", f"file is missing; it should hold the {table.name} table"
         )
         return None, problems
-    raw = path.read_bytes()
     if raw.startswith(UTF8_BOM):
         problem(
             HEADER_ROW,
@@ -82,7 +82,7 @@ def read_table(
             "",
             "file has CR or CRLF line ends; use \\n (LF) line ends",
         )
-        text = text.replace("\r\n", "\n")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         problem(
             HEADER_ROW,
@@ -107,7 +107,10 @@ def _parse(text: str, shown: str) -> tuple[list[str], pa.Table | None, list[Prob
     import pyarrow.csv as pacsv
 
     header_line = text.split("\n", 1)[0]
-    header = next(csv.reader([header_line]), [])
+    try:
+        header = next(csv.reader([header_line], strict=True), [])
+    except csv.Error:
+        return [], None, _structural_problems(text, 0, shown)
     invalid_rows: list[int] = []
 
     def on_invalid_row(row) -> str:
@@ -331,3 +334,28 @@ def _has_blank_item(items: pa.Array) -> pa.Array:
     for parent in pc.filter(parents, bad_item).to_pylist():
         mask[parent] = True
     return pa.array(mask, pa.bool_())
+
+
+def cell_text(value) -> str:
+    """A typed value as it is written in the CSV files (the inverse of reading them)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        raise TypeError("the tables have no boolean fields")
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, list):
+        return ";".join(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def to_csv(table: pa.Table) -> str:
+    """A published table written back as CSV: UTF-8 text, ``\\n`` line ends, minimal quoting."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.column_names)
+    columns = [table[name].to_pylist() for name in table.column_names]
+    writer.writerows([cell_text(value) for value in row] for row in zip(*columns))
+    return buffer.getvalue()

@@ -74,16 +74,11 @@ def read_schema(path: Path) -> TableSchema:
     return TableSchema(descriptor["name"], descriptor)
 
 
-@cache
-def _read_schemas_cached(schema_dir: str) -> dict[str, TableSchema]:
+def read_schemas(schema_dir: Path) -> dict[str, TableSchema]:
+    """All table schemas in ``schema_dir``, in validation order."""
     return {
         name: read_schema(Path(schema_dir) / f"{name}.schema.json") for name in TABLES
     }
-
-
-def read_schemas(schema_dir: Path) -> dict[str, TableSchema]:
-    """All table schemas in ``schema_dir``, in validation order."""
-    return _read_schemas_cached(str(Path(schema_dir).resolve()))
 
 
 def constraints(field: dict[str, Any]) -> dict[str, Any]:

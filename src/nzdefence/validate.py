@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -55,28 +57,50 @@ def read_checkout(root: Path) -> Checkout:
         return checkout
     checkout = Checkout(root, schemas)
     for name, schema in schemas.items():
-        shown = checkout.shown(name)
-        table, problems = csvio.read_table(root / csv_path(name), schema, shown)
+        path = root / csv_path(name)
+        raw = path.read_bytes() if path.is_file() else None
+        table, frame, problems = _checked_table(schema, raw, checkout.shown(name))
         checkout.problems += problems
-        if table is None:
-            continue
-        frame = to_frame(table)
-        # A cell that could not be typed is empty in the frame: do not report it again as
-        # missing, nor the cross-column rules that its emptiness breaks.
-        unreadable_cells = {(p.row, p.column) for p in problems}
-        unreadable_rows = {p.row for p in problems}
-        rule_messages = {
-            check.message for rule in schema.rules for check in rule_checks(rule)
-        }
-        checkout.problems += [
-            p
-            for p in schema_problems(frame, schema, shown)
-            if (p.row, p.column) not in unreadable_cells
-            and not (p.row in unreadable_rows and p.message in rule_messages)
-        ]
-        checkout.tables[name] = table
-        checkout.frames[name] = frame
+        if table is not None:
+            checkout.tables[name] = table
+            checkout.frames[name] = frame
     return checkout
+
+
+def _checked_table(schema: TableSchema, raw: bytes | None, shown: str):
+    """(typed table, frame, problems) for one table's bytes; cached by content.
+
+    Validating one checkout again after a small change (a contributor's loop, the fuzz
+    tests) then only re-checks the tables that changed. The key is the file's bytes and
+    its schema's full text, so a cached result is never stale. Callers must not mutate
+    the returned frame.
+    """
+    return _checked_table_cached(
+        json.dumps(schema.descriptor, sort_keys=True), raw, shown
+    )
+
+
+@lru_cache(maxsize=64)
+def _checked_table_cached(schema_text: str, raw: bytes | None, shown: str):
+    schema = TableSchema(json.loads(schema_text)["name"], json.loads(schema_text))
+    table, problems = csvio.read_table(raw, schema, shown)
+    if table is None:
+        return None, None, problems
+    frame = to_frame(table)
+    # A cell that could not be typed is empty in the frame: do not report it again as
+    # missing, nor the cross-column rules that its emptiness breaks.
+    unreadable_cells = {(p.row, p.column) for p in problems}
+    unreadable_rows = {p.row for p in problems}
+    rule_messages = {
+        check.message for rule in schema.rules for check in rule_checks(rule)
+    }
+    problems = problems + [
+        p
+        for p in schema_problems(frame, schema, shown)
+        if (p.row, p.column) not in unreadable_cells
+        and not (p.row in unreadable_rows and p.message in rule_messages)
+    ]
+    return table, frame, problems
 
 
 def schema_problems(

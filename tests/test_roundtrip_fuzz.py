@@ -1,0 +1,226 @@
+"""Nothing lost, nothing crashes: CSV -> Parquet -> CSV is exact, and mutated CSVs never raise."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import REPO
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_contributions import LOCATED, assemble
+
+from nzdefence.build import parquet_bytes, publishable
+from nzdefence.csvio import read_table, to_csv
+from nzdefence.schemas import TABLES, read_schemas
+from nzdefence.validate import validate
+
+SCHEMAS = read_schemas(REPO / "schema")
+
+
+def round_trip(csv_bytes: bytes, name: str) -> str:
+    table, problems = read_table(csv_bytes, SCHEMAS[name], name)
+    assert table is not None, problems
+    published = pq.read_table(
+        io.BytesIO(parquet_bytes(publishable(table, SCHEMAS[name])))
+    )
+    return to_csv(published)
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_real_tables_round_trip_byte_for_byte(name):
+    original = (REPO / "dataset/csv" / f"{name}.csv").read_bytes()
+    assert round_trip(original, name) == original.decode("utf-8")
+
+
+# Text as contributors write it: commas, quote marks, newlines, non-ASCII, the words NA and null.
+cell_text = st.one_of(
+    st.sampled_from(
+        [
+            "NA",
+            "None",
+            "null",
+            "N/A",
+            "-",
+            "0",
+            " spaced ",
+            "a,b",
+            'say "hi"',
+            "line\nbreak",
+            "“curly” ‘quotes’ — dash",
+        ]
+    ),
+    st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\x00"),
+        max_size=40,
+    ),
+)
+canonical_number = st.one_of(
+    st.integers(-(10**14), 10**14).map(str),
+    st.decimals(
+        min_value=-(10**9),
+        max_value=10**9,
+        places=4,
+        allow_nan=False,
+        allow_infinity=False,
+    )
+    .map(lambda d: format(d.normalize(), "f"))
+    .filter(
+        lambda s: (
+            re.fullmatch(r"(0|-?[1-9][0-9]*)(\.[0-9]*[1-9])?|-0\.[0-9]*[1-9]", s)
+            is not None
+        )
+    ),
+)
+iso_date = st.dates().map(lambda d: d.isoformat()).filter(lambda s: len(s) == 10)
+code_list = st.lists(
+    st.sampled_from(["NZL", "AUS", "JPN", "USA", "XYZ"]), max_size=4
+).map(";".join)
+
+
+def cell_for(field: dict):
+    empty = st.just("")
+    if "enum" in field.get("constraints", {}):
+        return st.one_of(empty, st.sampled_from(field["constraints"]["enum"]))
+    kind = field["type"]
+    if kind == "integer":
+        return st.one_of(empty, st.integers(-(10**14), 10**14).map(str))
+    if kind == "number":
+        return st.one_of(empty, canonical_number)
+    if kind == "date":
+        return st.one_of(empty, iso_date)
+    if kind == "list":
+        return st.one_of(empty, code_list.filter(bool))
+    return cell_text
+
+
+@st.composite
+def table_csv(draw, name: str) -> bytes:
+    fields = SCHEMAS[name].fields
+    rows = draw(st.lists(st.tuples(*[cell_for(field) for field in fields]), max_size=6))
+    buffer = io.StringIO()
+    import csv
+
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([field["name"] for field in fields])
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+@pytest.mark.parametrize("name", ["budgets", "exercises", "deployments", "evidence"])
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_generated_rows_round_trip_cell_for_cell(name, data):
+    original = data.draw(table_csv(name))
+    assert round_trip(original, name) == original.decode("utf-8")
+
+
+# --- fuzzing the validator ---------------------------------------------------------------------
+
+MUTABLE = [f"dataset/csv/{name}.csv" for name in TABLES]
+NASTY = [
+    "",
+    "NA",
+    "=1+1",
+    "\t",
+    "-1",
+    "2025-02-30",
+    "1e9",
+    "../../x",
+    "é",
+    '"',
+    "\n",
+    ";",
+    "x" * 6000,
+    "nz-missing",
+    "NZL;XYZ",
+]
+
+
+@pytest.fixture(scope="module")
+def fuzz_root(tmp_path_factory):
+    root = assemble(tmp_path_factory.mktemp("fuzz") / "checkout")
+    return root
+
+
+def mutate_cells(raw: bytes, data) -> bytes:
+    import csv
+
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
+    for _ in range(data.draw(st.integers(1, 3))):
+        r = data.draw(st.integers(0, len(rows) - 1))
+        if not rows[r]:
+            continue
+        c = data.draw(st.integers(0, len(rows[r]) - 1))
+        rows[r][c] = data.draw(st.one_of(st.sampled_from(NASTY), cell_text))
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def mutate_rows(raw: bytes, data) -> bytes:
+    lines = raw.split(b"\n")
+    i = data.draw(st.integers(0, max(len(lines) - 1, 0)))
+    action = data.draw(st.sampled_from(["drop", "duplicate", "swap", "truncate"]))
+    if action == "drop":
+        del lines[i]
+    elif action == "duplicate":
+        lines.insert(i, lines[i])
+    elif action == "swap" and len(lines) > 1:
+        lines[0], lines[i] = lines[i], lines[0]
+    else:
+        lines[i] = lines[i][: data.draw(st.integers(0, len(lines[i])))]
+    return b"\n".join(lines)
+
+
+def mutate_bytes(raw: bytes, data) -> bytes:
+    edited = bytearray(raw)
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(edited)))
+        edit = data.draw(st.sampled_from(["insert", "delete", "replace"]))
+        byte = (
+            data.draw(
+                st.sampled_from(
+                    [0, 9, 10, 13, 34, 44, 59, 0xE9, 0xFF, 0xEF, 0xBB, 0xBF, 0x80]
+                )
+            )
+            if edit != "delete"
+            else None
+        )
+        if edit == "insert":
+            edited.insert(at, byte)
+        elif at < len(edited):
+            if edit == "delete":
+                del edited[at]
+            else:
+                edited[at] = byte
+    return bytes(edited)
+
+
+@settings(
+    max_examples=1000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_validator_never_raises_and_always_locates(fuzz_root, data):
+    path = fuzz_root / data.draw(st.sampled_from(MUTABLE))
+    original = path.read_bytes()
+    mutate = data.draw(st.sampled_from([mutate_cells, mutate_rows, mutate_bytes]))
+    try:
+        path.write_bytes(mutate(original, data))
+        report = validate(fuzz_root, with_frictionless=False)
+    finally:
+        path.write_bytes(original)
+    for problem in report.problems:
+        line = str(problem)
+        assert "\n" not in line and LOCATED.fullmatch(line), line
+        assert problem.row >= 0
+
+
+def test_fuzz_root_is_restored(fuzz_root):
+    assert validate(fuzz_root, with_frictionless=False).ok
+    shutil.rmtree(fuzz_root)
