@@ -13,6 +13,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import __version__
+from .citation import CITATION_FILE, citation_cff
+from .dictionary import DICTIONARY, data_dictionary
 from .problems import NOT_A_ROW, Problem
 from .schemas import TABLES, TableSchema, arrow_schema, enum_values
 from .validate import Checkout, Report, csv_path, datapackage_problems, validate
@@ -167,6 +169,10 @@ def outputs(checkout: Checkout) -> dict[Path, bytes]:
         )
     text = json.dumps(datapackage(checkout), ensure_ascii=False, indent=2) + "\n"
     files[DATAPACKAGE] = text.encode("utf-8")
+    files[Path(CITATION_FILE)] = citation_cff().encode("utf-8")
+    files[Path(DICTIONARY)] = data_dictionary(checkout.schemas, checkout.tables).encode(
+        "utf-8"
+    )
     readme = checkout.root / README
     if readme.is_file():
         files[README] = readme_with_figures(
