@@ -13,15 +13,22 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def copy_checkout(target: Path) -> Path:
-    for folder in ("schema", "dataset/csv", "dataset/sources", "dataset/parquet"):
+    for folder in (
+        "schema",
+        "dataset/csv",
+        "dataset/sources",
+        "dataset/parquet",
+        "docs",
+    ):
         shutil.copytree(REPO / folder, target / folder)
-    shutil.copy2(REPO / "datapackage.json", target / "datapackage.json")
+    for name in ("datapackage.json", "README.md", "CITATION.cff"):
+        shutil.copy2(REPO / name, target / name)
     return target
 
 
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
-    """A copy of the real checkout (schemas, CSVs, sources, Parquet, datapackage.json)."""
+    """A copy of the real checkout: schemas, data, and every file the build generates."""
     return copy_checkout(tmp_path / "checkout")
 
 

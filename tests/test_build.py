@@ -113,3 +113,53 @@ def test_interrupted_build_leaves_previous_outputs_intact(checkout, monkeypatch)
     assert outputs_of(checkout) == before
     leftovers = [p for p in checkout.rglob("*.tmp")]
     assert leftovers == []
+
+
+def test_timeline_shows_the_current_data():
+    from nzdefence.plot import digest, drawn_digest
+    from nzdefence.validate import read_checkout
+
+    assert drawn_digest(REPO) == digest(read_checkout(REPO).tables)
+    assert (REPO / "docs/timeline.png").stat().st_size > 10_000
+
+
+def test_changed_date_makes_the_timeline_stale_until_rebuilt(checkout, capsys):
+    def move(rows):
+        dated = next(r for r in rows if r["date_precision"] == "day")
+        dated["date_start"] = dated["date_end"] = "2025-12-20"
+
+    edit_table(checkout, "agreements", move)
+    assert main(["build", "--check", str(checkout)]) == 1
+    assert (
+        "docs/timeline.svg:0:-: the timeline shows other data than the CSVs hold"
+        in capsys.readouterr().out
+    )
+    before = (checkout / "docs/timeline.png").read_bytes()
+    assert main(["build", str(checkout)]) == 0
+    assert (checkout / "docs/timeline.png").read_bytes() != before
+    assert main(["build", "--check", str(checkout)]) == 0
+
+
+def test_plot_command_draws_both_formats(checkout, capsys):
+    for suffix in ("png", "svg"):
+        (checkout / f"docs/timeline.{suffix}").unlink()
+    assert main(["plot", str(checkout)]) == 0
+    assert "drew docs/timeline.svg and docs/timeline.png" in capsys.readouterr().out
+    assert (checkout / "docs/timeline.png").read_bytes().startswith(b"\x89PNG")
+    assert (
+        b"nzdefence-timeline-digest:" in (checkout / "docs/timeline.svg").read_bytes()
+    )
+
+
+def test_generated_documents_are_current():
+    from nzdefence.citation import citation_cff
+    from nzdefence.dictionary import data_dictionary
+    from nzdefence.validate import read_checkout
+
+    checkout = read_checkout(REPO)
+    assert (REPO / "CITATION.cff").read_text(encoding="utf-8") == citation_cff()
+    dictionary = (REPO / "docs/data-dictionary.md").read_text(encoding="utf-8")
+    assert dictionary == data_dictionary(checkout.schemas, checkout.tables)
+    for name in TABLES:
+        assert f"## `{name}`" in dictionary
+    assert "- `port_visit`: A visit by naval vessels to a port." in dictionary

@@ -226,6 +226,37 @@ def write_atomically(files: dict[Path, bytes], root: Path) -> None:
         os.replace(temporary, target)
 
 
+def timeline_problems(checkout: Checkout, *, redraw: bool) -> list[Problem]:
+    """Redraw docs/timeline.* if the data it shows changed (or, without redraw, report it)."""
+    from .plot import FIGURE_STEM, digest, draw, drawn_digest
+
+    if drawn_digest(checkout.root) == digest(checkout.tables):
+        return []
+    shown = FIGURE_STEM.with_suffix(".svg").as_posix()
+    if not redraw:
+        return [
+            Problem(
+                shown,
+                NOT_A_ROW,
+                "",
+                "the timeline shows other data than the CSVs hold; run nzdefence build",
+            )
+        ]
+    try:
+        draw(checkout.tables, checkout.root)
+    except ImportError:
+        return [
+            Problem(
+                shown,
+                NOT_A_ROW,
+                "",
+                "the timeline is stale and matplotlib is not installed: "
+                "pip install 'nzdefence[plot]', then nzdefence build",
+            )
+        ]
+    return []
+
+
 def build(root: Path, *, check: bool = False) -> Report:
     """Validate the CSVs and write (or, with ``check``, compare) every published file."""
     root = Path(root)
@@ -248,7 +279,9 @@ def build(root: Path, *, check: bool = False) -> Report:
             )
             for path in stale
         ]
+        report.problems += timeline_problems(report.checkout, redraw=False)
         return report
     write_atomically(files, root)
+    report.problems += timeline_problems(report.checkout, redraw=True)
     report.problems += datapackage_problems(root)
     return report

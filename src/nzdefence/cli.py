@@ -74,6 +74,28 @@ def _locate(root: Path, source_id: str, words: str) -> int:
     return 0 if exact else 1
 
 
+def _plot(root: Path) -> int:
+    from .validate import read_checkout
+
+    checkout = read_checkout(root)
+    if checkout.problems:
+        for problem in checkout.problems:
+            print(problem)
+        return 1
+    try:
+        from .plot import draw
+
+        written = draw(checkout.tables, root)
+    except ImportError:
+        print(
+            "matplotlib is not installed: pip install 'nzdefence[plot]'",
+            file=sys.stderr,
+        )
+        return 1
+    print("drew " + " and ".join(path.relative_to(root).as_posix() for path in written))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nzdefence", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +146,16 @@ def main(argv: list[str] | None = None) -> int:
     find.add_argument(
         "--root", default=".", type=Path, help="the checkout's root (default: .)"
     )
+    plot = commands.add_parser(
+        "plot", help="draw docs/timeline.png and .svg (needs nzdefence[plot])"
+    )
+    plot.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        type=Path,
+        help="the checkout's root (default: .)",
+    )
     args = parser.parse_args(argv)
     if args.command == "locate":
         return _locate(args.root, args.source_id, args.words)
@@ -136,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
 
         report = validate(args.path)
         return _print_report(report, report.summary())
+    if args.command == "plot":
+        return _plot(args.path)
     if args.command == "coverage":
         return _coverage(args.path, uncovered_only=args.uncovered)
     from .build import build as run_build
