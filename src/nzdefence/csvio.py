@@ -67,7 +67,9 @@ def read_table(
         )
         return None, problems
     try:
-        text = raw.decode("utf-8")
+        raw.decode(
+            "utf-8"
+        )  # only to find and locate encoding errors; parsing works on bytes
     except UnicodeDecodeError as error:
         problem(
             line_of(raw, error.start),
@@ -76,14 +78,14 @@ def read_table(
             "it may be Latin-1 or Windows-1252: save it as UTF-8",
         )
         return None, problems
-    if "\r" in text:
+    if b"\r" in raw:
         problem(
             line_of(raw, raw.index(b"\r")),
             "",
             "file has CR or CRLF line ends; use \\n (LF) line ends",
         )
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if not raw or raw.isspace():
         problem(
             HEADER_ROW,
             "",
@@ -91,53 +93,56 @@ def read_table(
         )
         return None, problems
 
-    header, strings, structural = _parse(text, shown)
+    header, strings, structural = _parse(raw, shown)
     if structural:
         return None, problems + structural
     header_problems = _header_problems(header, table, shown)
     if header_problems:
         return None, problems + header_problems
     strings = strings.rename_columns(table.field_names)
-    problems += _cell_problems(strings, shown)
+    problems += _cell_problems(strings, table, shown)
     typed, conversion = _typed(strings, table, shown)
     return typed, problems + conversion
 
 
-def _parse(text: str, shown: str) -> tuple[list[str], pa.Table | None, list[Problem]]:
+def _parse(raw: bytes, shown: str) -> tuple[list[str], pa.Table | None, list[Problem]]:
     import pyarrow.csv as pacsv
 
-    header_line = text.split("\n", 1)[0]
+    end_of_header = raw.find(b"\n")
+    header_line = (raw if end_of_header == -1 else raw[:end_of_header]).decode("utf-8")
     try:
         header = next(csv.reader([header_line], strict=True), [])
     except csv.Error:
-        return [], None, _structural_problems(text, 0, shown)
-    invalid_rows: list[int] = []
-
-    def on_invalid_row(row) -> str:
-        invalid_rows.append(row.number)
-        return "skip"
-
-    try:
-        strings = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(
-                column_names=[f"c{i}" for i in range(len(header))], skip_rows=1
-            ),
-            parse_options=pacsv.ParseOptions(
-                newlines_in_values=True, invalid_row_handler=on_invalid_row
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={f"c{i}": pa.string() for i in range(len(header))},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                null_values=[],
-            ),
-        )
-    except (pa.ArrowInvalid, ValueError):
-        strings = None
-    if strings is None or invalid_rows:
-        return header, None, _structural_problems(text, len(header), shown)
-    return header, strings, []
+        return [], None, _structural_problems(raw.decode("utf-8"), 0, shown)
+    # Parsing without newlines in cells is faster and splits across threads; a file that has
+    # a quoted newline is parsed again allowing them. Any row that still breaks the structure
+    # is located by the slow, exact reading.
+    for newlines_in_values in (False, True):
+        invalid_rows: list[int] = []
+        try:
+            strings = pacsv.read_csv(
+                io.BytesIO(raw),
+                read_options=pacsv.ReadOptions(
+                    column_names=[f"c{i}" for i in range(len(header))], skip_rows=1
+                ),
+                parse_options=pacsv.ParseOptions(
+                    newlines_in_values=newlines_in_values,
+                    invalid_row_handler=lambda row, invalid_rows=invalid_rows: (
+                        invalid_rows.append(row) or "skip"
+                    ),
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={f"c{i}": pa.string() for i in range(len(header))},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                    null_values=[],
+                ),
+            )
+        except (pa.ArrowInvalid, ValueError):
+            strings = None
+        if strings is not None and not invalid_rows:
+            return header, strings, []
+    return header, None, _structural_problems(raw.decode("utf-8"), len(header), shown)
 
 
 def _structural_problems(text: str, width: int, shown: str) -> list[Problem]:
@@ -216,12 +221,12 @@ def _rows(mask) -> list[int]:
     return [data_row(i) for i in pc.indices_nonzero(mask).to_pylist()]
 
 
-def _cell_problems(strings: pa.Table, shown: str) -> list[Problem]:
+def _cell_problems(strings: pa.Table, table: TableSchema, shown: str) -> list[Problem]:
     problems = []
-    for name in strings.column_names:
+    for field in table.fields:
+        name = field["name"]
         column = strings[name]
-        too_long = pc.greater(pc.utf8_length(column), MAX_CELL_CHARACTERS)
-        for row in _rows(too_long):
+        for row in _rows(pc.greater(pc.utf8_length(column), MAX_CELL_CHARACTERS)):
             problems.append(
                 Problem(
                     shown,
@@ -230,6 +235,8 @@ def _cell_problems(strings: pa.Table, shown: str) -> list[Problem]:
                     f"cell is longer than {MAX_CELL_CHARACTERS} characters",
                 )
             )
+        if field["type"] not in ("string", "list") or enum_values(field) is not None:
+            continue  # numbers, dates and enums cannot hold a formula and pass their own checks
         formula = pc.starts_with(column, FORMULA_PREFIXES[0])
         for prefix in FORMULA_PREFIXES[1:]:
             formula = pc.or_(formula, pc.starts_with(column, prefix))
@@ -297,8 +304,20 @@ def _typed(
                 unit="s",
                 error_is_null=True,
             )
-            # strptime rolls impossible dates over (2025-02-30 becomes 2025-03-02): require a round trip.
-            real = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text)
+            # strptime rolls impossible dates over (2025-02-30 becomes 2025-03-02), which always
+            # changes the day: a date is real when the parsed month and day are the ones written.
+            written_month = pc.cast(
+                pc.utf8_slice_codeunits(pc.if_else(shaped, text, "0000-00-00"), 5, 7),
+                pa.int64(),
+            )
+            written_day = pc.cast(
+                pc.utf8_slice_codeunits(pc.if_else(shaped, text, "0000-00-00"), 8, 10),
+                pa.int64(),
+            )
+            real = pc.and_(
+                pc.equal(pc.month(parsed), written_month),
+                pc.equal(pc.day(parsed), written_day),
+            )
             bad_shape = pc.and_not(pc.invert(empty), shaped)
             reject(bad_shape, "{value!r} is not a date in the form YYYY-MM-DD")
             impossible = pc.and_(shaped, pc.invert(pc.fill_null(real, False)))
@@ -325,15 +344,15 @@ def _typed(
 
 def _has_blank_item(items: pa.Array) -> pa.Array:
     """True for each list that holds an empty or space-padded item."""
+    import numpy as np
+
     flat = pc.list_flatten(items)
     bad_item = pc.or_(
         pc.equal(flat, ""), pc.not_equal(pc.utf8_trim_whitespace(flat), flat)
     )
-    parents = pc.list_parent_indices(items)
-    mask = [False] * len(items)
-    for parent in pc.filter(parents, bad_item).to_pylist():
-        mask[parent] = True
-    return pa.array(mask, pa.bool_())
+    mask = np.zeros(len(items), dtype=bool)
+    mask[pc.filter(pc.list_parent_indices(items), bad_item).to_numpy()] = True
+    return pa.array(mask)
 
 
 def cell_text(value) -> str:

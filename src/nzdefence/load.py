@@ -18,26 +18,32 @@ def parquet_dir() -> Path:
     return _PACKAGED if _PACKAGED.is_dir() else _CHECKOUT
 
 
-def tables() -> list[str]:
+def tables(directory: str | Path | None = None) -> list[str]:
     """The names of the tables that ``load`` accepts."""
-    return sorted(path.stem for path in parquet_dir().glob("*.parquet"))
+    return sorted(
+        path.stem for path in Path(directory or parquet_dir()).glob("*.parquet")
+    )
 
 
-def load(name: str) -> pd.DataFrame:
+def load(name: str, directory: str | Path | None = None) -> pd.DataFrame:
     """One table as a typed pandas DataFrame.
 
     Dates are datetime64, counts nullable Int64, numbers Float64, enums categoricals with every
     allowed value, lists Arrow-backed lists. ``df.attrs["descriptions"]`` maps each column to
     its description and ``df.attrs["description"]`` describes the table.
+
+    ``directory`` reads another folder of nzdefence Parquet files (a checkout's
+    ``dataset/parquet``) instead of the data shipped with the package.
     """
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    names = tables()
+    folder = Path(directory or parquet_dir())
+    names = tables(folder)
     if name not in names:
         raise KeyError(f"no table {name!r}; the tables are: {', '.join(names)}")
-    table = pq.read_table(parquet_dir() / f"{name}.parquet")
+    table = pq.read_table(folder / f"{name}.parquet")
 
     def pandas_type(arrow_type: pa.DataType):
         if pa.types.is_list(arrow_type):

@@ -3,7 +3,7 @@
 Each record is a bar from date_start to date_end, so a record known only to the month or year
 is drawn as the whole month or year: the sources' precision stays visible. Inferred dates are
 hatched. Colour is the partner country (the other party, or "several"). Undated records cannot
-be placed and are counted in the caption.
+be placed, and beyond 40 per panel only the most recent are drawn; the caption counts the rest.
 
 The figure carries a digest of the rows it was drawn from; the build redraws it when that
 digest changes, and ``build --check`` reports it stale. Bytes are not compared: they depend on
@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 FIGURE_STEM = Path("docs") / "timeline"
-STYLE_VERSION = "1"  # bump when the drawing changes, so that the build redraws
+STYLE_VERSION = "2"  # bump when the drawing changes, so that the build redraws
 PANELS = ("agreements", "exercises", "deployments")
 _DIGEST = re.compile(rb"nzdefence-timeline-digest:([0-9a-f]{64})")
 
@@ -44,14 +44,25 @@ def _partner(countries: list[str]) -> str:
     return others[0] if len(others) == 1 else "several"
 
 
+MAX_BARS_PER_PANEL = 40  # a readable chart; older records are counted in the caption
+
+
 def bars(tables: dict) -> tuple[list[Bar], int]:
-    """The dated records of the three panels, and how many undated ones were left out."""
-    drawn, undated = [], 0
+    """The most recent dated records of each panel, and how many records are not drawn."""
+    import pyarrow.compute as pc
+
+    drawn, left_out = [], 0
     for table in PANELS:
-        for row in tables[table].to_pylist():
-            if row["date_start"] is None:
-                undated += 1
-                continue
+        rows = tables[table]
+        dated = rows.filter(pc.is_valid(rows["date_start"]))
+        left_out += rows.num_rows - dated.num_rows
+        if dated.num_rows > MAX_BARS_PER_PANEL:
+            left_out += dated.num_rows - MAX_BARS_PER_PANEL
+            order = pc.sort_indices(
+                dated, sort_keys=[("date_start", "descending"), ("id", "descending")]
+            )
+            dated = dated.take(order[:MAX_BARS_PER_PANEL])
+        for row in dated.to_pylist():
             if table == "agreements":
                 countries, label = row["parties"] or [], row["name"]
             elif table == "exercises":
@@ -78,13 +89,13 @@ def bars(tables: dict) -> tuple[list[Bar], int]:
             )
     return sorted(
         drawn, key=lambda bar: (PANELS.index(bar.table), bar.start, bar.id)
-    ), undated
+    ), left_out
 
 
 def digest(tables: dict) -> str:
-    drawn, undated = bars(tables)
+    drawn, left_out = bars(tables)
     payload = json.dumps(
-        [STYLE_VERSION, undated, [asdict(bar) for bar in drawn]],
+        [STYLE_VERSION, left_out, [asdict(bar) for bar in drawn]],
         default=str,
         sort_keys=True,
     )
@@ -196,7 +207,8 @@ def draw(tables: dict, root: Path) -> list[Path]:
         0.01,
         0.005,
         f"A bar spans the period the text dates the record to (a day, month, year...). "
-        f"{undated} undated records are not shown. Data: nzdefence, CC-BY-4.0.",
+        f"{undated} records are not shown (undated, or beyond the {MAX_BARS_PER_PANEL} most recent of a panel). "
+        "Data: nzdefence, CC-BY-4.0.",
         fontsize=7,
     )
     figure.tight_layout(rect=(0, 0.08, 1, 0.97))

@@ -10,7 +10,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .problems import NOT_A_ROW, Problem, data_row
 from .schemas import FACT_TABLES
@@ -123,27 +126,35 @@ def quote_problems(
 ) -> list[Problem]:
     """Each row's quote must be the source text at [quote_start, quote_end)."""
     problems = []
-    columns = ["source_id", "quote", "quote_start", "quote_end"]
-    for index, source_id, quote, start, end in spans[columns].itertuples(name=None):
-        if (
-            pd.isna(quote)
-            or pd.isna(start)
-            or pd.isna(end)
-            or source_id not in sources.texts
+    complete = (
+        spans["quote"].notna()
+        & spans["quote_start"].notna()
+        & spans["quote_end"].notna()
+    )
+    for source_id, group in spans[complete].groupby(
+        spans.loc[complete, "source_id"].astype(object), sort=False
+    ):
+        text = sources.texts.get(source_id)
+        if text is None:
+            continue  # reported by the foreign-key or file checks
+        starts = group["quote_start"].to_numpy(dtype=np.int64)
+        ends = group["quote_end"].to_numpy(dtype=np.int64)
+        quotes = group["quote"].to_numpy(dtype=object)
+        matches = [
+            text[a:b] == q for a, b, q in zip(starts.tolist(), ends.tolist(), quotes)
+        ]
+        for index, start, end, quote, ok in zip(
+            group.index, starts.tolist(), ends.tolist(), quotes, matches
         ):
-            continue  # reported by the schema or the foreign-key check
-        text = sources.texts[source_id]
-        start, end = int(start), int(end)
-        if text[start:end] == quote:
-            continue
-        row = data_row(index)
-        if end > len(text):
-            message = f"quote_end {end} is past the end of {source_id} ({len(text)} characters)"
-        else:
-            message = f"quote is not at {start}–{end} in {source_id}"
-        message += "; " + _where_it_is(text, quote, start, end)
-        problems.append(Problem(shown, row, "quote", message))
-    return problems
+            if ok:
+                continue
+            if end > len(text):
+                message = f"quote_end {end} is past the end of {source_id} ({len(text)} characters)"
+            else:
+                message = f"quote is not at {start}–{end} in {source_id}"
+            message += "; " + _where_it_is(text, quote, start, end)
+            problems.append(Problem(shown, data_row(index), "quote", message))
+    return sorted(problems)
 
 
 def _where_it_is(text: str, quote: str, start: int, end: int) -> str:
@@ -167,41 +178,87 @@ def _where_it_is(text: str, quote: str, start: int, end: int) -> str:
     return f"not found in the source; the text at those offsets reads {text[start:end][:80]!r}"
 
 
+MAX_HINTS = (
+    50  # "nearest id" hints cost a fuzzy search each; enough to show the pattern
+)
+
+
+def strings(values) -> pa.Array:
+    """A pandas column, a list or one string as Arrow large strings (what pandas 3 holds)."""
+    if isinstance(values, str):
+        return pa.scalar(values, pa.large_string())
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    array = pa.array(values, type=pa.large_string(), from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def record_keys(table, record_id: pd.Series) -> pa.Array:
+    """One string per (table, record_id) pair, for vectorised membership tests."""
+    return pc.binary_join_element_wise(
+        strings(table), strings(record_id), strings("\x1f")
+    )
+
+
+def is_in(values: pa.Array, allowed: pa.Array) -> np.ndarray:
+    """Membership by hashing in Arrow (pandas 3's isin on Arrow strings loops in Python)."""
+    return pc.fill_null(pc.is_in(values, value_set=allowed), False).to_numpy(
+        zero_copy_only=False
+    )
+
+
 def evidence_link_problems(
     evidence: pd.DataFrame, facts: dict[str, pd.DataFrame], shown: dict[str, str]
 ) -> list[Problem]:
     """Evidence must point at existing records, and every record must have evidence."""
     problems = []
-    evidenced = set(zip(evidence["table"].astype("object"), evidence["record_id"]))
-    for index, table, record_id in evidence[["table", "record_id"]].itertuples(
-        name=None
+    known_tables = (
+        evidence["table"].astype("object").isin(list(facts))
+        & evidence["record_id"].notna()
+    ).to_numpy()
+    cited = record_keys(evidence["table"], evidence["record_id"])
+    names = list(facts)
+    existing = pa.concat_arrays(
+        [record_keys(name, facts[name]["id"]) for name in names]
+        or [pa.array([], pa.large_string())]
+    )
+    # One hash table each way: evidence -> records, and records -> evidence.
+    dangling = evidence[known_tables & ~is_in(cited, existing)]
+    evidenced = is_in(existing, cited)
+    for hinted, (index, table, record_id) in enumerate(
+        dangling[["table", "record_id"]].itertuples(name=None)
     ):
-        if pd.isna(table) or pd.isna(record_id) or table not in facts:
+        hint = (
+            _nearest(record_id, facts[table]["id"].dropna())
+            if hinted < MAX_HINTS
+            else ""
+        )
+        problems.append(
+            Problem(
+                shown["evidence"],
+                data_row(index),
+                "record_id",
+                f"{table} has no record {record_id!r}{hint}",
+            )
+        )
+    offset = 0
+    for name in names:
+        frame = facts[name]
+        unevidenced = (
+            frame["id"].notna().to_numpy() & ~evidenced[offset : offset + len(frame)]
+        )
+        offset += len(frame)
+        if name not in FACT_TABLES:
             continue
-        if record_id not in facts[table]["id"].values:
-            hint = _nearest(record_id, facts[table]["id"].dropna())
+        for index, record_id in frame.loc[unevidenced, "id"].items():
             problems.append(
                 Problem(
-                    shown["evidence"],
+                    shown[name],
                     data_row(index),
-                    "record_id",
-                    f"{table} has no record {record_id!r}{hint}",
+                    "id",
+                    f"record {record_id!r} has no row in evidence.csv",
                 )
             )
-    for table in FACT_TABLES:
-        frame = facts.get(table)
-        if frame is None:
-            continue
-        for index, record_id in frame["id"].items():
-            if not pd.isna(record_id) and (table, record_id) not in evidenced:
-                problems.append(
-                    Problem(
-                        shown[table],
-                        data_row(index),
-                        "id",
-                        f"record {record_id!r} has no row in evidence.csv",
-                    )
-                )
     return problems
 
 
@@ -209,28 +266,35 @@ def statement_quote_problems(
     statements: pd.DataFrame, evidence: pd.DataFrame, shown: str
 ) -> list[Problem]:
     """A statement of kind quote must have its text verbatim in one of its evidence quotes."""
-    problems = []
-    quotes_by_record: dict[str, list[str]] = {}
-    statement_evidence = evidence[evidence["table"].astype("object") == "statements"]
-    for record_id, quote in statement_evidence[["record_id", "quote"]].itertuples(
-        index=False, name=None
-    ):
-        if not pd.isna(quote):
-            quotes_by_record.setdefault(record_id, []).append(quote)
-    quoted = statements[statements["kind"].astype("object") == "quote"]
-    for index, record_id, text in quoted[["id", "text"]].itertuples(name=None):
-        if pd.isna(text):
-            continue
-        if not any(text in quote for quote in quotes_by_record.get(record_id, [])):
-            problems.append(
-                Problem(
-                    shown,
-                    data_row(index),
-                    "text",
-                    "statement of kind 'quote' must have its text verbatim in one of its evidence quotes",
-                )
-            )
-    return problems
+    quoted = statements.loc[
+        (statements["kind"].astype("object") == "quote").to_numpy()
+        & statements["text"].notna().to_numpy(),
+        ["id", "text"],
+    ]
+    cited = evidence.loc[
+        (evidence["table"].astype("object") == "statements").to_numpy()
+        & evidence["quote"].notna().to_numpy(),
+        ["record_id", "quote"],
+    ]
+    pairs = quoted.reset_index().merge(
+        cited, left_on="id", right_on="record_id", how="left"
+    )
+    found = [
+        isinstance(quote, str) and text in quote
+        for text, quote in zip(
+            pairs["text"].to_numpy(dtype=object), pairs["quote"].to_numpy(dtype=object)
+        )
+    ]
+    verbatim = pd.Series(found, index=pairs["index"].to_numpy()).groupby(level=0).any()
+    return [
+        Problem(
+            shown,
+            data_row(index),
+            "text",
+            "statement of kind 'quote' must have its text verbatim in one of its evidence quotes",
+        )
+        for index in verbatim.index[~verbatim.to_numpy()]
+    ]
 
 
 def _nearest(value: str, candidates: pd.Series) -> str:
@@ -240,41 +304,54 @@ def _nearest(value: str, candidates: pd.Series) -> str:
     return f"; nearest: {', '.join(close)}" if close else ""
 
 
-_NUMBER_WORDS = {
-    1: ["one"],
-    2: ["two", "double", "twice"],
-    3: ["three", "triple"],
-    4: ["four"],
-    5: ["five"],
-    6: ["six"],
-    7: ["seven"],
-    8: ["eight"],
-    9: ["nine"],
-    10: ["ten"],
-    11: ["eleven"],
-    12: ["twelve"],
-}
+# Words a source may write a number as, with the canonical text of the number.
+NUMBER_WORDS = {
+    "one": "1", "two": "2", "double": "2", "twice": "2", "three": "3", "triple": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11",
+    "twelve": "12", "half": "0.5",
+}  # fmt: skip
 
 
-def number_forms(value: float) -> list[str]:
-    """Ways a source may write ``value``: digits (with or without thousands separators) or words."""
-    if float(value).is_integer():
-        whole = int(value)
-        return [str(whole), f"{whole:,}", *_NUMBER_WORDS.get(whole, [])]
-    return [f"{value:g}", *(["half"] if value == 0.5 else [])]
+def _canonical_numbers(tokens: pa.Array) -> pa.Array:
+    """Digit tokens (``12``, ``6.92``, ``1,000``, ``2033.``) as canonical number text, else null."""
+    tokens = pc.replace_substring(pc.utf8_trim(tokens, ".,"), ",", "")
+    numeric = pc.match_substring_regex(tokens, r"^[0-9]+(\.[0-9]+)?$")
+    values = pc.cast(
+        pc.if_else(numeric, tokens, pa.scalar(None, tokens.type)), pa.float64()
+    )
+    return pc.cast(values, pa.large_string())
 
 
-def _mentions_number(quote: str, value: float) -> bool:
-    import re
+_SEPARATOR = pa.scalar("\x1f", pa.large_string())
 
-    for form in number_forms(value):
-        if form[0].isdigit():
-            pattern = rf"(?<![\d.,]){re.escape(form)}(?![\d]|[.,]\d)"
-        else:
-            pattern = rf"\b{form}\b"
-        if re.search(pattern, quote, flags=re.IGNORECASE):
-            return True
-    return False
+
+def numbers_in_digits(keys: pa.Array, quotes: pa.Array) -> pa.Array:
+    """``key\x1fnumber`` for every number each quote writes in digits (whole tokens only, so a
+    number inside a longer one does not count)."""
+    digits = pc.split_pattern_regex(quotes, "[^0-9.,]+")
+    numbers = _canonical_numbers(pc.list_flatten(digits))
+    return pc.drop_null(
+        pc.binary_join_element_wise(
+            pc.take(keys, pc.list_parent_indices(digits)), numbers, _SEPARATOR
+        )
+    )
+
+
+def numbers_in_words(keys: pa.Array, quotes: pa.Array) -> pa.Array:
+    """``key\x1fnumber`` for every number each quote writes as a word (two, double, half...)."""
+    words = pc.split_pattern_regex(pc.utf8_lower(quotes), "[^a-z]+")
+    values = pc.take(
+        pa.array(list(NUMBER_WORDS.values()), pa.large_string()),
+        pc.index_in(
+            pc.list_flatten(words),
+            value_set=pa.array(list(NUMBER_WORDS), pa.large_string()),
+        ),
+    )
+    return pc.drop_null(
+        pc.binary_join_element_wise(
+            pc.take(keys, pc.list_parent_indices(words)), values, _SEPARATOR
+        )
+    )
 
 
 def number_problems(
@@ -284,31 +361,76 @@ def number_problems(
     shown: dict[str, str],
 ) -> list[Problem]:
     """Every number in a fact row must appear in one of that row's evidence quotes."""
-    quotes: dict[tuple[str, str], list[str]] = {}
-    for table, record_id, quote in evidence[["table", "record_id", "quote"]].itertuples(
-        index=False
-    ):
-        if not pd.isna(quote):
-            quotes.setdefault((str(table), record_id), []).append(quote)
+    tables = [
+        table for table, fields in numeric_fields.items() if fields and table in facts
+    ]
+    relevant = evidence[
+        evidence["table"].astype(object).isin(tables).to_numpy()
+        & evidence["quote"].notna().to_numpy()
+    ]
+    keys = record_keys(relevant["table"], relevant["record_id"])
+    quotes = strings(relevant["quote"])
+    in_digits = numbers_in_digits(keys, quotes)
+    wanted_parts = []  # (table, field, frame index, wanted key) for every number given
+    for table in tables:
+        frame = facts[table]
+        record = record_keys(table, frame["id"])
+        for field in numeric_fields[table]:
+            values = pa.array(
+                frame[field].astype("Float64"), type=pa.float64(), from_pandas=True
+            )
+            given = (
+                values.is_valid().to_numpy(zero_copy_only=False)
+                & frame["id"].notna().to_numpy()
+            )
+            wanted = pc.binary_join_element_wise(
+                record, pc.cast(values, pa.large_string()), _SEPARATOR
+            )
+            wanted_parts.append((table, field, frame, given, wanted))
+    # One hash table of the numbers the quotes give, one membership test for all wanted values.
+    found = is_in(
+        pa.concat_arrays(
+            [wanted for *_, wanted in wanted_parts] or [pa.array([], pa.large_string())]
+        ),
+        in_digits,
+    )
+    missing_parts, offset = [], 0
+    for table, field, frame, given, wanted in wanted_parts:
+        missing_parts.append(
+            (table, field, frame, given & ~found[offset : offset + len(wanted)], wanted)
+        )
+        offset += len(wanted)
+    if any(missing.any() for _, _, _, missing, _ in missing_parts):
+        # Only now look for numbers written as words, in the quotes of the records still missing one.
+        still = pa.concat_arrays(
+            [
+                pc.filter(wanted, pa.array(missing))
+                for _, _, _, missing, wanted in missing_parts
+            ]
+        )
+        record_of = pa.array(
+            [key.rsplit("\x1f", 1)[0] for key in still.to_pylist()], pa.large_string()
+        )
+        candidates = is_in(keys, record_of)
+        in_words = numbers_in_words(
+            pc.filter(keys, pa.array(candidates)),
+            pc.filter(quotes, pa.array(candidates)),
+        )
+        missing_parts = [
+            (table, field, frame, missing & ~is_in(wanted, in_words), wanted)
+            for table, field, frame, missing, wanted in missing_parts
+        ]
     problems = []
-    for table, fields in numeric_fields.items():
-        frame = facts.get(table)
-        if frame is None:
-            continue
-        for field in fields:
-            for index, record_id, value in frame[["id", field]].itertuples(name=None):
-                if pd.isna(value) or pd.isna(record_id):
-                    continue
-                if not any(
-                    _mentions_number(q, float(value))
-                    for q in quotes.get((table, record_id), [])
-                ):
-                    problems.append(
-                        Problem(
-                            shown[table],
-                            data_row(index),
-                            field,
-                            f"{value:g} does not appear in any evidence quote of {record_id!r}; quote the words that give it",
-                        )
-                    )
+    for table, field, frame, missing, _ in missing_parts:
+        for index, record_id, value in frame.loc[missing, ["id", field]].itertuples(
+            name=None
+        ):
+            problems.append(
+                Problem(
+                    shown[table],
+                    data_row(index),
+                    field,
+                    f"{value:g} does not appear in any evidence quote of {record_id!r}; quote the words that give it",
+                )
+            )
     return problems

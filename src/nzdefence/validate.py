@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -37,10 +38,15 @@ class Checkout:
 
 def to_frame(table: pa.Table) -> pd.DataFrame:
     """A typed Arrow table as the pandas frame Pandera validates."""
-    return table.to_pandas(
-        date_as_object=False,
-        types_mapper={pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}.get,
-    )
+
+    def pandas_type(arrow_type: pa.DataType):
+        if pa.types.is_list(arrow_type):
+            return pd.ArrowDtype(arrow_type)
+        return {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}.get(
+            arrow_type
+        )
+
+    return table.to_pandas(date_as_object=False, types_mapper=pandas_type)
 
 
 def read_checkout(root: Path) -> Checkout:
@@ -56,10 +62,38 @@ def read_checkout(root: Path) -> Checkout:
         )
         return checkout
     checkout = Checkout(root, schemas)
+    jobs = {}
     for name, schema in schemas.items():
         path = root / csv_path(name)
         raw = path.read_bytes() if path.is_file() else None
-        table, frame, problems = _checked_table(schema, raw, checkout.shown(name))
+        jobs[name] = (
+            json.dumps(schema.descriptor, sort_keys=True),
+            raw,
+            checkout.shown(name),
+        )
+    results = {name: _CHECKED[jobs[name]] for name in schemas if jobs[name] in _CHECKED}
+    to_read = [name for name in schemas if name not in results]
+    # Phase 1 on both cores: Arrow parses and types the CSVs outside the GIL, while a third
+    # thread imports the validation libraries. Phase 2: Pandera, one table at a time.
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        warming = pool.submit(_import_validation_libraries)
+        read = dict(
+            zip(
+                to_read,
+                pool.map(
+                    lambda name: csvio.read_table(
+                        jobs[name][1], schemas[name], jobs[name][2]
+                    ),
+                    to_read,
+                ),
+            )
+        )
+        warming.result()
+    for name in to_read:
+        results[name] = _single_table_checks(schemas[name], *read[name], jobs[name][2])
+        _remember(jobs[name], results[name])
+    for name in schemas:
+        table, frame, problems = results[name]
         checkout.problems += problems
         if table is not None:
             checkout.tables[name] = table
@@ -67,23 +101,29 @@ def read_checkout(root: Path) -> Checkout:
     return checkout
 
 
-def _checked_table(schema: TableSchema, raw: bytes | None, shown: str):
-    """(typed table, frame, problems) for one table's bytes; cached by content.
-
-    Validating one checkout again after a small change (a contributor's loop, the fuzz
-    tests) then only re-checks the tables that changed. The key is the file's bytes and
-    its schema's full text, so a cached result is never stale. Callers must not mutate
-    the returned frame.
-    """
-    return _checked_table_cached(
-        json.dumps(schema.descriptor, sort_keys=True), raw, shown
-    )
+# Results of the single-table checks by (schema text, file bytes, shown path): validating a
+# checkout again after a small change (a contributor's loop, the fuzz tests) re-checks only
+# the tables that changed, and a cached result is never stale. Callers must not mutate frames.
+_CHECKED: OrderedDict = OrderedDict()
+_CACHE_SIZE = 64
 
 
-@lru_cache(maxsize=64)
-def _checked_table_cached(schema_text: str, raw: bytes | None, shown: str):
-    schema = TableSchema(json.loads(schema_text)["name"], json.loads(schema_text))
-    table, problems = csvio.read_table(raw, schema, shown)
+def _remember(key, result) -> None:
+    _CHECKED[key] = result
+    _CHECKED.move_to_end(key)
+    while len(_CHECKED) > _CACHE_SIZE:
+        _CHECKED.popitem(last=False)
+
+
+def _import_validation_libraries() -> None:
+    import frictionless  # noqa: F401
+    import pandera.pandas  # noqa: F401
+
+
+def _single_table_checks(
+    schema: TableSchema, table: pa.Table | None, problems: list[Problem], shown: str
+):
+    """(typed table, frame, problems) after the Pandera checks of one read table."""
     if table is None:
         return None, None, problems
     frame = to_frame(table)
@@ -113,7 +153,7 @@ def schema_problems(
     from .schemas import pandera_schema
 
     try:
-        pandera_schema(schema).validate(frame, lazy=True)
+        pandera_schema(schema, with_dtypes=False).validate(frame, lazy=True)
         return []
     except pandera.errors.SchemaErrors as errors:
         cases = errors.failure_cases
@@ -170,18 +210,26 @@ def foreign_key_problems(checkout: Checkout) -> list[Problem]:
             target_frame = checkout.frames.get(target["resource"])
             if target_frame is None:
                 continue
-            known = set(target_frame[target_column].dropna())
-            for index, value in frame[column].items():
-                if not pd.isna(value) and value not in known:
-                    hint = provenance._nearest(value, pd.Series(sorted(known)))
-                    problems.append(
-                        Problem(
-                            checkout.shown(name),
-                            data_row(index),
-                            column,
-                            f"{value!r} is not among {target['resource']}.{target_column}{hint}",
-                        )
+            known = target_frame[target_column].dropna()
+            present = frame[column].notna().to_numpy()
+            members = provenance.is_in(
+                provenance.strings(frame[column]), provenance.strings(known)
+            )
+            dangling = frame.loc[present & ~members, column]
+            for hinted, (index, value) in enumerate(dangling.items()):
+                hint = (
+                    provenance._nearest(value, known)
+                    if hinted < provenance.MAX_HINTS
+                    else ""
+                )
+                problems.append(
+                    Problem(
+                        checkout.shown(name),
+                        data_row(index),
+                        column,
+                        f"{value!r} is not among {target['resource']}.{target_column}{hint}",
                     )
+                )
     return problems
 
 
@@ -250,49 +298,62 @@ class Report:
 def cross_table_problems(checkout: Checkout) -> list[Problem]:
     """Checks that span tables and files: keys, source files, quotes, evidence links."""
     frames = checkout.frames
-    problems = foreign_key_problems(checkout)
-    sources = frames.get("sources")
-    if sources is None:
-        return problems
-    files, file_problems = provenance.SourceFiles.load(
-        checkout.root, sources, checkout.shown("sources")
-    )
-    problems += file_problems
-    for name in ("evidence", "exclusions"):
-        if name in frames:
-            problems += provenance.quote_problems(
-                frames[name], files, checkout.shown(name)
-            )
+    if "sources" not in frames:
+        return foreign_key_problems(checkout)
     facts = {name: frames[name] for name in FACT_TABLES if name in frames}
-    if "evidence" in frames:
-        shown = {name: checkout.shown(name) for name in (*FACT_TABLES, "evidence")}
-        problems += provenance.evidence_link_problems(frames["evidence"], facts, shown)
-        numeric = {
-            name: [
-                f["name"]
-                for f in checkout.schemas[name].fields
-                if f["type"] in ("integer", "number")
-            ]
-            for name in FACT_TABLES
-        }
-        problems += provenance.number_problems(
-            facts, numeric, frames["evidence"], shown
+    shown = {name: checkout.shown(name) for name in (*FACT_TABLES, "evidence")}
+
+    def keyed_checks() -> list[Problem]:
+        # Mostly Arrow hashing and string kernels, which run outside the GIL.
+        problems = foreign_key_problems(checkout)
+        if "evidence" in frames:
+            problems += provenance.evidence_link_problems(
+                frames["evidence"], facts, shown
+            )
+            numeric = {
+                name: [
+                    f["name"]
+                    for f in checkout.schemas[name].fields
+                    if f["type"] in ("integer", "number")
+                ]
+                for name in FACT_TABLES
+            }
+            problems += provenance.number_problems(
+                facts, numeric, frames["evidence"], shown
+            )
+        return problems
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        keyed = pool.submit(keyed_checks)
+        files, problems = provenance.SourceFiles.load(
+            checkout.root, frames["sources"], checkout.shown("sources")
         )
-        if "statements" in frames:
+        for name in ("evidence", "exclusions"):
+            if name in frames:
+                problems += provenance.quote_problems(
+                    frames[name], files, checkout.shown(name)
+                )
+        if "evidence" in frames and "statements" in frames:
             problems += provenance.statement_quote_problems(
                 frames["statements"], frames["evidence"], checkout.shown("statements")
             )
+        problems += keyed.result()
     return problems
 
 
 def validate(root: Path, *, with_frictionless: bool = True) -> Report:
     """Every check on the checkout at ``root``."""
-    checkout = read_checkout(Path(root))
+    root = Path(root)
+    checkout = read_checkout(root)
     problems = list(checkout.problems)
-    if checkout.schemas:
-        problems += cross_table_problems(checkout)
-    if with_frictionless:
-        problems += datapackage_problems(Path(root))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        descriptor = (
+            pool.submit(datapackage_problems, root) if with_frictionless else None
+        )
+        if checkout.schemas:
+            problems += cross_table_problems(checkout)
+        if descriptor is not None:
+            problems += descriptor.result()
     return Report(
         sorted(set(problems), key=lambda p: (p.path, p.row, p.column, p.message)),
         checkout,
