@@ -39,18 +39,17 @@ def _constraint_text(field: dict[str, Any]) -> str:
 
 
 def _example(table, name: str) -> str:
+    """The first value of a column in the data, as the CSV writes it."""
     if table is None:
         return ""
-    for value in table[name].to_pylist():
-        if value not in (None, [], ""):
-            text = cell_text(value)
-            text = text if len(text) <= 60 else text[:57] + "…"
-            return (
-                "`"
-                + text.replace("|", "\\|").replace("`", "'").replace("\n", " ")
-                + "`"
-            )
-    return ""
+    import pyarrow.compute as pc
+
+    present = pc.drop_null(table[name])
+    if len(present) == 0:
+        return ""
+    text = cell_text(present[0].as_py())
+    text = text if len(text) <= 60 else text[:57] + "…"
+    return "`" + text.replace("|", "\\|").replace("`", "'").replace("\n", " ") + "`"
 
 
 def _escape(text: str) -> str:

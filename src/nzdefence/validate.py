@@ -51,54 +51,53 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
 
 def read_checkout(root: Path) -> Checkout:
     """Read every table of the checkout at ``root`` and run the single-table checks."""
+    checkout, unchecked = read_tables(root)
+    run_schema_checks(checkout, unchecked)
+    return checkout
+
+
+def read_tables(root: Path) -> tuple[Checkout, dict]:
+    """Read and type every table (phase 1). Returns the checkout, whose frames are ready for
+    the cross-table checks, and what ``run_schema_checks`` still has to check (phase 2)."""
     root = Path(root)
-    schema_dir = root / "schema"
     try:
-        schemas = read_schemas(schema_dir)
+        schemas = read_schemas(root / "schema")
     except (OSError, ValueError, KeyError) as error:
         checkout = Checkout(root, {})
         checkout.problems.append(
             Problem("schema", NOT_A_ROW, "", f"cannot read the table schemas: {error}")
         )
-        return checkout
+        return checkout, {}
     checkout = Checkout(root, schemas)
-    jobs = {}
+    unchecked = {}
     for name, schema in schemas.items():
         path = root / csv_path(name)
         raw = path.read_bytes() if path.is_file() else None
-        jobs[name] = (
-            json.dumps(schema.descriptor, sort_keys=True),
-            raw,
-            checkout.shown(name),
-        )
-    results = {name: _CHECKED[jobs[name]] for name in schemas if jobs[name] in _CHECKED}
-    to_read = [name for name in schemas if name not in results]
-    # Phase 1 on both cores: Arrow parses and types the CSVs outside the GIL, while a third
-    # thread imports the validation libraries. Phase 2: Pandera, one table at a time.
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        warming = pool.submit(_import_validation_libraries)
-        read = dict(
-            zip(
-                to_read,
-                pool.map(
-                    lambda name: csvio.read_table(
-                        jobs[name][1], schemas[name], jobs[name][2]
-                    ),
-                    to_read,
-                ),
-            )
-        )
-        warming.result()
-    for name in to_read:
-        results[name] = _single_table_checks(schemas[name], *read[name], jobs[name][2])
-        _remember(jobs[name], results[name])
-    for name in schemas:
-        table, frame, problems = results[name]
-        checkout.problems += problems
+        key = (json.dumps(schema.descriptor, sort_keys=True), raw, checkout.shown(name))
+        if key in _CHECKED:
+            table, frame, problems = _CHECKED[key]
+            checkout.problems += problems
+        else:
+            table, problems = csvio.read_table(raw, schema, checkout.shown(name))
+            frame = None if table is None else to_frame(table)
+            unchecked[name] = (key, problems)
         if table is not None:
             checkout.tables[name] = table
             checkout.frames[name] = frame
-    return checkout
+    return checkout, unchecked
+
+
+def run_schema_checks(checkout: Checkout, unchecked: dict) -> None:
+    """Phase 2: the Pandera checks of every table read in phase 1 (remembered by content)."""
+    for name, (key, problems) in unchecked.items():
+        problems = _single_table_checks(
+            checkout.schemas[name],
+            checkout.frames.get(name),
+            problems,
+            checkout.shown(name),
+        )
+        _remember(key, (checkout.tables.get(name), checkout.frames.get(name), problems))
+        checkout.problems += problems
 
 
 # Results of the single-table checks by (schema text, file bytes, shown path): validating a
@@ -115,18 +114,12 @@ def _remember(key, result) -> None:
         _CHECKED.popitem(last=False)
 
 
-def _import_validation_libraries() -> None:
-    import frictionless  # noqa: F401
-    import pandera.pandas  # noqa: F401
-
-
 def _single_table_checks(
-    schema: TableSchema, table: pa.Table | None, problems: list[Problem], shown: str
+    schema: TableSchema, frame: pd.DataFrame | None, problems: list[Problem], shown: str
 ):
-    """(typed table, frame, problems) after the Pandera checks of one read table."""
-    if table is None:
-        return None, None, problems
-    frame = to_frame(table)
+    """The reading problems of one table plus those of its Pandera checks."""
+    if frame is None:
+        return problems
     # A cell that could not be typed is empty in the frame: do not report it again as
     # missing, nor the cross-column rules that its emptiness breaks.
     unreadable_cells = {(p.row, p.column) for p in problems}
@@ -134,13 +127,12 @@ def _single_table_checks(
     rule_messages = {
         check.message for rule in schema.rules for check in rule_checks(rule)
     }
-    problems = problems + [
+    return problems + [
         p
         for p in schema_problems(frame, schema, shown)
         if (p.row, p.column) not in unreadable_cells
         and not (p.row in unreadable_rows and p.message in rule_messages)
     ]
-    return table, frame, problems
 
 
 def schema_problems(
@@ -295,65 +287,67 @@ class Report:
         )
 
 
-def cross_table_problems(checkout: Checkout) -> list[Problem]:
-    """Checks that span tables and files: keys, source files, quotes, evidence links."""
+def keyed_problems(checkout: Checkout) -> list[Problem]:
+    """Foreign keys, evidence links and numbers: Arrow hashing, mostly outside the GIL."""
+    frames = checkout.frames
+    problems = foreign_key_problems(checkout)
+    if "evidence" in frames:
+        facts = {name: frames[name] for name in FACT_TABLES if name in frames}
+        shown = {name: checkout.shown(name) for name in (*FACT_TABLES, "evidence")}
+        problems += provenance.evidence_link_problems(frames["evidence"], facts, shown)
+        numeric = {
+            name: [
+                f["name"]
+                for f in checkout.schemas[name].fields
+                if f["type"] in ("integer", "number")
+            ]
+            for name in FACT_TABLES
+        }
+        problems += provenance.number_problems(
+            facts, numeric, frames["evidence"], shown
+        )
+    return problems
+
+
+def text_problems(checkout: Checkout) -> list[Problem]:
+    """Source files, quotes at their offsets, quoted statements verbatim: Python string work."""
     frames = checkout.frames
     if "sources" not in frames:
-        return foreign_key_problems(checkout)
-    facts = {name: frames[name] for name in FACT_TABLES if name in frames}
-    shown = {name: checkout.shown(name) for name in (*FACT_TABLES, "evidence")}
-
-    def keyed_checks() -> list[Problem]:
-        # Mostly Arrow hashing and string kernels, which run outside the GIL.
-        problems = foreign_key_problems(checkout)
-        if "evidence" in frames:
-            problems += provenance.evidence_link_problems(
-                frames["evidence"], facts, shown
+        return []
+    files, problems = provenance.SourceFiles.load(
+        checkout.root, frames["sources"], checkout.shown("sources")
+    )
+    for name in ("evidence", "exclusions"):
+        if name in frames:
+            problems += provenance.quote_problems(
+                frames[name], files, checkout.shown(name)
             )
-            numeric = {
-                name: [
-                    f["name"]
-                    for f in checkout.schemas[name].fields
-                    if f["type"] in ("integer", "number")
-                ]
-                for name in FACT_TABLES
-            }
-            problems += provenance.number_problems(
-                facts, numeric, frames["evidence"], shown
-            )
-        return problems
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        keyed = pool.submit(keyed_checks)
-        files, problems = provenance.SourceFiles.load(
-            checkout.root, frames["sources"], checkout.shown("sources")
+    if "evidence" in frames and "statements" in frames:
+        problems += provenance.statement_quote_problems(
+            frames["statements"], frames["evidence"], checkout.shown("statements")
         )
-        for name in ("evidence", "exclusions"):
-            if name in frames:
-                problems += provenance.quote_problems(
-                    frames[name], files, checkout.shown(name)
-                )
-        if "evidence" in frames and "statements" in frames:
-            problems += provenance.statement_quote_problems(
-                frames["statements"], frames["evidence"], checkout.shown("statements")
-            )
-        problems += keyed.result()
     return problems
 
 
 def validate(root: Path, *, with_frictionless: bool = True) -> Report:
     """Every check on the checkout at ``root``."""
     root = Path(root)
-    checkout = read_checkout(root)
-    problems = list(checkout.problems)
+    checkout, unchecked = read_tables(root)
+    problems = []
+    # On two cores: the Arrow-heavy key checks and Frictionless's descriptor check run beside
+    # the Pandera checks and the Python string checks, which need the GIL.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        descriptor = (
-            pool.submit(datapackage_problems, root) if with_frictionless else None
+        background = pool.submit(
+            lambda: (
+                (keyed_problems(checkout) if checkout.schemas else [])
+                + (datapackage_problems(root) if with_frictionless else [])
+            )
         )
+        run_schema_checks(checkout, unchecked)
         if checkout.schemas:
-            problems += cross_table_problems(checkout)
-        if descriptor is not None:
-            problems += descriptor.result()
+            problems += text_problems(checkout)
+        problems += background.result()
+    problems += checkout.problems
     return Report(
         sorted(set(problems), key=lambda p: (p.path, p.row, p.column, p.message)),
         checkout,
