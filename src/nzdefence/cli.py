@@ -96,29 +96,27 @@ def _plot(root: Path) -> int:
     return 0
 
 
+def _add_root(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        type=Path,
+        help="the checkout's root (default: .)",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nzdefence", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser(
         "validate", help="check a checkout; print path:row:column: message per problem"
     )
-    check.add_argument(
-        "path",
-        nargs="?",
-        default=".",
-        type=Path,
-        help="the checkout's root (default: .)",
-    )
+    _add_root(check)
     build = commands.add_parser(
         "build", help="validate, then write Parquet and datapackage.json"
     )
-    build.add_argument(
-        "path",
-        nargs="?",
-        default=".",
-        type=Path,
-        help="the checkout's root (default: .)",
-    )
+    _add_root(build)
     build.add_argument(
         "--check",
         action="store_true",
@@ -128,13 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         "coverage",
         help="list fact-bearing sentences per source and whether spans cover them",
     )
-    cover.add_argument(
-        "path",
-        nargs="?",
-        default=".",
-        type=Path,
-        help="the checkout's root (default: .)",
-    )
+    _add_root(cover)
     cover.add_argument(
         "--uncovered", action="store_true", help="list only the sentences not covered"
     )
@@ -149,13 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     plot = commands.add_parser(
         "plot", help="draw docs/timeline.png and .svg (needs nzdefence[plot])"
     )
-    plot.add_argument(
-        "path",
-        nargs="?",
-        default=".",
-        type=Path,
-        help="the checkout's root (default: .)",
-    )
+    _add_root(plot)
     args = parser.parse_args(argv)
     if args.command == "locate":
         return _locate(args.root, args.source_id, args.words)

@@ -13,7 +13,14 @@ import pyarrow as pa
 
 from . import csvio, provenance
 from .problems import NOT_A_ROW, Problem, data_row
-from .schemas import FACT_TABLES, TableSchema, read_schemas, rule_checks
+from .schemas import (
+    FACT_TABLES,
+    TableSchema,
+    descriptor_problems,
+    primary_key_message,
+    read_schemas,
+    rule_checks,
+)
 
 CSV_DIR = Path("dataset") / "csv"
 
@@ -67,6 +74,15 @@ def read_tables(root: Path) -> tuple[Checkout, dict]:
         checkout.problems.append(
             Problem("schema", NOT_A_ROW, "", f"cannot read the table schemas: {error}")
         )
+        return checkout, {}
+    broken = [
+        Problem(f"schema/{name}.schema.json", NOT_A_ROW, "", message)
+        for name, schema in schemas.items()
+        for message in descriptor_problems(schema)
+    ]
+    if broken:
+        checkout = Checkout(root, {})
+        checkout.problems += broken
         return checkout, {}
     checkout = Checkout(root, schemas)
     unchecked = {}
@@ -168,12 +184,8 @@ def schema_problems(
             message = "is empty but a value is required"
         elif check == "field_uniqueness":
             message = f"{value!r} appears more than once; {column} must be unique"
-        elif check == "multiple_fields_uniqueness":
-            key = ", ".join(schema.primary_key)
-            column, message = (
-                schema.primary_key[-1],
-                f"another row has the same primary key ({key})",
-            )
+        elif check == primary_key_message(schema):
+            column, message = schema.primary_key[-1], check
         else:
             message = f"{value!r} {check}"
         problems.add(Problem(shown, row, column, message))
