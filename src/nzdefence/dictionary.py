@@ -5,17 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from .csvio import cell_text
-from .schemas import TABLES, TableSchema, constraints, enum_values
+from .schemas import RULES, TABLES, TableSchema, constraints, enum_values
 
 DICTIONARY = "docs/data-dictionary.md"
-_RULES = {
-    "date_range": "`{start}`, `{end}`, `{precision}` and `{basis}` are all filled or all empty; "
-    "`{end}` is not before `{start}`; for `month`, `quarter`, `half` or `year` precision, "
-    "`{start}` is the first and `{end}` the last day of such a period; an `inferred` "
-    "`{basis}` needs a `{note}` saying how.",
-    "requires": "`{column}` is given only together with `{requires}`.",
-    "ordered": "`{larger}` is greater than `{smaller}`.",
-}
 
 
 def _constraint_text(field: dict[str, Any]) -> str:
@@ -79,7 +71,7 @@ def table_section(schema: TableSchema, table) -> list[str]:
             f"- Record link: `({', '.join(link['fields'])})`: {link['description']}"
         )
     for rule in schema.rules:
-        lines.append(f"- Rule: {_RULES[rule['rule']].format(**rule)}")
+        lines.append(f"- Rule: {RULES[rule['rule']].description.format(**rule)}")
     lines += [
         "",
         "| field | type | constraints | description | example |",

@@ -18,6 +18,22 @@ def parquet_dir() -> Path:
     return _PACKAGED if _PACKAGED.is_dir() else _CHECKOUT
 
 
+def to_frame(table):
+    """An nzdefence Arrow table as typed pandas: datetime64 dates, nullable Int64 and Float64,
+    categoricals for enums (Arrow dictionaries), Arrow-backed lists."""
+    import pandas as pd
+    import pyarrow as pa
+
+    def pandas_type(arrow_type: pa.DataType):
+        if pa.types.is_list(arrow_type):
+            return pd.ArrowDtype(arrow_type)
+        return {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}.get(
+            arrow_type
+        )
+
+    return table.to_pandas(date_as_object=False, types_mapper=pandas_type)
+
+
 def tables(directory: str | Path | None = None) -> list[str]:
     """The names of the tables that ``load`` accepts."""
     return sorted(
@@ -35,8 +51,6 @@ def load(name: str, directory: str | Path | None = None) -> pd.DataFrame:
     ``directory`` reads another folder of nzdefence Parquet files (a checkout's
     ``dataset/parquet``) instead of the data shipped with the package.
     """
-    import pandas as pd
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     folder = Path(directory or parquet_dir())
@@ -45,14 +59,7 @@ def load(name: str, directory: str | Path | None = None) -> pd.DataFrame:
         raise KeyError(f"no table {name!r}; the tables are: {', '.join(names)}")
     table = pq.read_table(folder / f"{name}.parquet")
 
-    def pandas_type(arrow_type: pa.DataType):
-        if pa.types.is_list(arrow_type):
-            return pd.ArrowDtype(arrow_type)
-        return {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}.get(
-            arrow_type
-        )
-
-    frame = table.to_pandas(date_as_object=False, types_mapper=pandas_type)
+    frame = to_frame(table)
     frame.attrs["table"] = name
     frame.attrs["description"] = (
         (table.schema.metadata or {}).get(b"description", b"").decode()

@@ -82,13 +82,6 @@ def read_schemas(schema_dir: Path) -> dict[str, TableSchema]:
 
 
 SUPPORTED_TYPES = ("string", "integer", "number", "date", "list")
-KNOWN_CODELISTS = ("ISO 3166-1 alpha-3", "ISO 4217")
-# Each named rule and the columns it names (see rule_checks).
-RULE_COLUMNS = {
-    "date_range": ("start", "end", "precision", "basis", "note"),
-    "requires": ("column", "requires"),
-    "ordered": ("smaller", "larger"),
-}
 
 
 def descriptor_problems(table: TableSchema) -> list[str]:
@@ -101,9 +94,9 @@ def descriptor_problems(table: TableSchema) -> list[str]:
             problems.append(
                 f"field {field.get('name')!r} has type {field.get('type')!r}; supported: {', '.join(SUPPORTED_TYPES)}"
             )
-        if "codelist" in field and field["codelist"] not in KNOWN_CODELISTS:
+        if "codelist" in field and field["codelist"] not in CODELISTS:
             problems.append(
-                f"field {field['name']!r} has codelist {field['codelist']!r}; known: {', '.join(KNOWN_CODELISTS)}"
+                f"field {field['name']!r} has codelist {field['codelist']!r}; known: {', '.join(CODELISTS)}"
             )
         allowed = constraints(field).get("enum")
         if allowed is not None and list(field.get("enumDescriptions", {})) != list(
@@ -113,13 +106,13 @@ def descriptor_problems(table: TableSchema) -> list[str]:
                 f"field {field['name']!r}: enumDescriptions must describe each enum value, in order"
             )
     for rule in table.rules:
-        columns = RULE_COLUMNS.get(rule.get("rule"))
-        if columns is None:
+        known = RULES.get(rule.get("rule"))
+        if known is None:
             problems.append(
-                f"unknown rule {rule.get('rule')!r}; known: {', '.join(RULE_COLUMNS)}"
+                f"unknown rule {rule.get('rule')!r}; known: {', '.join(RULES)}"
             )
             continue
-        for key in columns:
+        for key in known.columns:
             if rule.get(key) not in names:
                 problems.append(
                     f"rule {rule['rule']!r} names column {rule.get(key)!r} for {key}, which the table lacks"
@@ -143,16 +136,19 @@ def enum_values(field: dict[str, Any]) -> list[str] | None:
 # --- code lists -------------------------------------------------------------------------------
 
 
+# The standard code lists a schema's ``codelist`` property may name, and where their codes come from.
+CODELISTS = {
+    "ISO 3166-1 alpha-3": lambda pycountry: pycountry.countries,
+    "ISO 4217": lambda pycountry: pycountry.currencies,
+}
+
+
 @cache
 def codelist_values(codelist: str) -> frozenset[str]:
     """The valid codes of a standard code list named in a schema's ``codelist`` property."""
     import pycountry
 
-    if codelist == "ISO 3166-1 alpha-3":
-        return frozenset(country.alpha_3 for country in pycountry.countries)
-    if codelist == "ISO 4217":
-        return frozenset(currency.alpha_3 for currency in pycountry.currencies)
-    raise ValueError(f"unknown codelist {codelist!r}")
+    return frozenset(entry.alpha_3 for entry in CODELISTS[codelist](pycountry))
 
 
 # --- cross-column rules -----------------------------------------------------------------------
@@ -220,32 +216,63 @@ def _date_range_checks(rule: dict[str, str]) -> list[RuleCheck]:
     ]
 
 
+def _requires_checks(rule: dict[str, str]) -> list[RuleCheck]:
+    column, required = rule["column"], rule["requires"]
+    return [
+        RuleCheck(
+            column,
+            f"{column} is given but {required} is empty",
+            lambda frame: frame[column].notna() & frame[required].isna(),
+        )
+    ]
+
+
+def _ordered_checks(rule: dict[str, str]) -> list[RuleCheck]:
+    smaller, larger = rule["smaller"], rule["larger"]
+    return [
+        RuleCheck(
+            larger,
+            f"{larger} must be greater than {smaller}",
+            lambda frame: (frame[larger] <= frame[smaller]).fillna(False).astype(bool),
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named cross-column rule a schema may use: the columns it names, its checks, and how
+    the data dictionary describes it (a template filled with the rule's columns)."""
+
+    columns: tuple[str, ...]
+    checks: Callable[[dict[str, str]], list[RuleCheck]]
+    description: str
+
+
+RULES = {
+    "date_range": Rule(
+        ("start", "end", "precision", "basis", "note"),
+        _date_range_checks,
+        "`{start}`, `{end}`, `{precision}` and `{basis}` are all filled or all empty; "
+        "`{end}` is not before `{start}`; for `month`, `quarter`, `half` or `year` precision, "
+        "`{start}` is the first and `{end}` the last day of such a period; an `inferred` "
+        "`{basis}` needs a `{note}` saying how.",
+    ),
+    "requires": Rule(
+        ("column", "requires"),
+        _requires_checks,
+        "`{column}` is given only together with `{requires}`.",
+    ),
+    "ordered": Rule(
+        ("smaller", "larger"),
+        _ordered_checks,
+        "`{larger}` is greater than `{smaller}`.",
+    ),
+}
+
+
 def rule_checks(rule: dict[str, Any]) -> list[RuleCheck]:
     """The checks that one named rule of a table schema stands for."""
-    kind = rule["rule"]
-    if kind == "date_range":
-        return _date_range_checks(rule)
-    if kind == "requires":
-        column, required = rule["column"], rule["requires"]
-        return [
-            RuleCheck(
-                column,
-                f"{column} is given but {required} is empty",
-                lambda frame: frame[column].notna() & frame[required].isna(),
-            )
-        ]
-    if kind == "ordered":
-        smaller, larger = rule["smaller"], rule["larger"]
-        return [
-            RuleCheck(
-                larger,
-                f"{larger} must be greater than {smaller}",
-                lambda frame: (
-                    (frame[larger] <= frame[smaller]).fillna(False).astype(bool)
-                ),
-            )
-        ]
-    raise ValueError(f"unknown rule {kind!r}")
+    return RULES[rule["rule"]].checks(rule)
 
 
 # --- Pandera ----------------------------------------------------------------------------------

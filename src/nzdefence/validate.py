@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import csvio, provenance
+from .load import to_frame
 from .problems import NOT_A_ROW, Problem, data_row
 from .schemas import (
     FACT_TABLES,
@@ -41,19 +42,6 @@ class Checkout:
 
     def shown(self, name: str) -> str:
         return csv_path(name).as_posix()
-
-
-def to_frame(table: pa.Table) -> pd.DataFrame:
-    """A typed Arrow table as the pandas frame Pandera validates."""
-
-    def pandas_type(arrow_type: pa.DataType):
-        if pa.types.is_list(arrow_type):
-            return pd.ArrowDtype(arrow_type)
-        return {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}.get(
-            arrow_type
-        )
-
-    return table.to_pandas(date_as_object=False, types_mapper=pandas_type)
 
 
 def read_checkout(root: Path) -> Checkout:
