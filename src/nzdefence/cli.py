@@ -18,20 +18,28 @@ def _print_report(report, success: str) -> int:
     return 0
 
 
-def _coverage(root: Path, *, uncovered_only: bool) -> int:
-    from .coverage import coverage, format_report
+def _valid_checkout(root: Path, needs: set[str]):
+    """The checkout read and checked table by table, or None (problems printed) if it is not
+    valid enough to work on."""
     from .validate import read_checkout
 
     checkout = read_checkout(root)
-    if checkout.problems or not {"sources", "evidence", "exclusions"} <= set(
-        checkout.frames
-    ):
-        for problem in checkout.problems:
-            print(problem)
-        print(
-            "coverage needs valid sources, evidence and exclusions tables; run nzdefence validate",
-            file=sys.stderr,
-        )
+    if not checkout.problems and needs <= set(checkout.frames):
+        return checkout
+    for problem in checkout.problems:
+        print(problem)
+    print(
+        f"this needs valid {', '.join(sorted(needs))} tables; run nzdefence validate",
+        file=sys.stderr,
+    )
+    return None
+
+
+def _coverage(root: Path, *, uncovered_only: bool) -> int:
+    from .coverage import coverage, format_report
+
+    checkout = _valid_checkout(root, {"sources", "evidence", "exclusions"})
+    if checkout is None:
         return 1
     lines, complete = format_report(
         coverage(root, checkout.frames), uncovered_only=uncovered_only
@@ -47,9 +55,14 @@ def _locate(root: Path, source_id: str, words: str) -> int:
 
     from .locate import locate
     from .provenance import SOURCES_DIR, read_source_text
+    from .schemas import read_schema
 
+    # A source id that breaks the schema's pattern could name a path outside dataset/sources/.
+    pattern = read_schema(root / "schema" / "sources.schema.json").field("source_id")[
+        "constraints"
+    ]["pattern"]
     path = root / SOURCES_DIR / f"{source_id}.txt"
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", source_id) or not path.is_file():
+    if not re.fullmatch(pattern, source_id) or not path.is_file():
         known = sorted(p.stem for p in (root / SOURCES_DIR).glob("*.txt"))
         print(f"{source_id}: no such source; the sources are: {', '.join(known)}")
         return 1
@@ -75,12 +88,10 @@ def _locate(root: Path, source_id: str, words: str) -> int:
 
 
 def _plot(root: Path) -> int:
-    from .validate import read_checkout
+    from .plot import PANELS
 
-    checkout = read_checkout(root)
-    if checkout.problems:
-        for problem in checkout.problems:
-            print(problem)
+    checkout = _valid_checkout(root, set(PANELS))
+    if checkout is None:
         return 1
     try:
         from .plot import draw
