@@ -66,18 +66,6 @@ def read_table(
             "file holds a NUL byte; it is not a text CSV file",
         )
         return None, problems
-    try:
-        raw.decode(
-            "utf-8"
-        )  # only to find and locate encoding errors; parsing works on bytes
-    except UnicodeDecodeError as error:
-        problem(
-            line_of(raw, error.start),
-            "",
-            f"file is not valid UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start}); "
-            "it may be Latin-1 or Windows-1252: save it as UTF-8",
-        )
-        return None, problems
     if b"\r" in raw:
         problem(
             line_of(raw, raw.index(b"\r")),
@@ -93,9 +81,21 @@ def read_table(
         )
         return None, problems
 
-    header, strings, structural = _parse(raw, shown)
-    if structural:
-        return None, problems + structural
+    header, strings = _parse(raw)
+    if strings is None:
+        # pyarrow checks UTF-8 as it reads, so a file it reads whole is valid UTF-8; only a
+        # file it cannot read is decoded here, to say where the encoding or the structure breaks.
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            problem(
+                line_of(raw, error.start),
+                "",
+                f"file is not valid UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start}); "
+                "it may be Latin-1 or Windows-1252: save it as UTF-8",
+            )
+            return None, problems
+        return None, problems + _structural_problems(text, header, shown)
     header_problems = _header_problems(header, table, shown)
     if header_problems:
         return None, problems + header_problems
@@ -105,49 +105,49 @@ def read_table(
     return typed, problems + conversion
 
 
-def _parse(raw: bytes, shown: str) -> tuple[list[str], pa.Table | None, list[Problem]]:
+def _parse(raw: bytes) -> tuple[list[str] | None, pa.Table | None]:
+    """The header and every cell as text, empty cells as null; (header or None, None) when
+    pyarrow cannot read the file (broken structure or encoding)."""
     import pyarrow.csv as pacsv
 
     end_of_header = raw.find(b"\n")
-    header_line = (raw if end_of_header == -1 else raw[:end_of_header]).decode("utf-8")
     try:
+        header_line = (raw if end_of_header == -1 else raw[:end_of_header]).decode(
+            "utf-8"
+        )
         header = next(csv.reader([header_line], strict=True), [])
-    except csv.Error:
-        return [], None, _structural_problems(raw.decode("utf-8"), 0, shown)
+    except (UnicodeDecodeError, csv.Error):
+        return None, None
+    names = [f"c{i}" for i in range(len(header))]
     # Parsing without newlines in cells is faster and splits across threads; a file that has
-    # a quoted newline is parsed again allowing them. Any row that still breaks the structure
-    # is located by the slow, exact reading.
+    # a quoted newline is parsed again allowing them. pyarrow stops at the first row that
+    # breaks the structure or is not UTF-8; the slow, exact reading then locates them all.
     for newlines_in_values in (False, True):
-        invalid_rows: list[int] = []
         try:
             strings = pacsv.read_csv(
                 io.BytesIO(raw),
-                read_options=pacsv.ReadOptions(
-                    column_names=[f"c{i}" for i in range(len(header))], skip_rows=1
-                ),
-                parse_options=pacsv.ParseOptions(
-                    newlines_in_values=newlines_in_values,
-                    invalid_row_handler=lambda row, invalid_rows=invalid_rows: (
-                        invalid_rows.append(row) or "skip"
-                    ),
-                ),
+                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+                parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values),
+                # Only the empty cell is missing: NA, null and None stay text.
                 convert_options=pacsv.ConvertOptions(
-                    column_types={f"c{i}": pa.string() for i in range(len(header))},
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                    null_values=[],
+                    column_types={name: pa.string() for name in names},
+                    null_values=[""],
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
                 ),
             )
         except (pa.ArrowInvalid, ValueError):
-            strings = None
-        if strings is not None and not invalid_rows:
-            return header, strings, []
-    return header, None, _structural_problems(raw.decode("utf-8"), len(header), shown)
+            continue
+        return header, strings
+    return header, None
 
 
-def _structural_problems(text: str, width: int, shown: str) -> list[Problem]:
+def _structural_problems(
+    text: str, header: list[str] | None, shown: str
+) -> list[Problem]:
     """Locate rows that break the CSV structure, reading the file again with Python's csv."""
     problems = []
+    width = 0 if header is None else len(header)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     record = 0
     while True:
@@ -226,7 +226,15 @@ def _cell_problems(strings: pa.Table, table: TableSchema, shown: str) -> list[Pr
     for field in table.fields:
         name = field["name"]
         column = strings[name]
-        for row in _rows(pc.greater(pc.utf8_length(column), MAX_CELL_CHARACTERS)):
+        # A cell has at least as many bytes as characters: count characters only in cells
+        # whose bytes could exceed the limit.
+        long_cells = pc.greater(pc.binary_length(column), MAX_CELL_CHARACTERS)
+        if pc.any(long_cells).as_py():
+            long_cells = pc.and_(
+                long_cells,
+                pc.greater(pc.utf8_length(column), MAX_CELL_CHARACTERS),
+            )
+        for row in _rows(long_cells):
             problems.append(
                 Problem(
                     shown,
@@ -261,13 +269,7 @@ def _typed(
     columns = []
     for field in table.fields:
         name, kind = field["name"], field["type"]
-        text = (
-            strings[name].combine_chunks()
-            if strings.num_rows
-            else pa.array([], pa.string())
-        )
-        empty = pc.equal(text, "")
-        present = pc.if_else(empty, pa.scalar(None, pa.string()), text)
+        text = strings[name] if strings.num_rows else pa.array([], pa.string())
 
         def reject(mask, message: str, name=name, text=text) -> None:
             for row in _rows(mask):
@@ -278,15 +280,14 @@ def _typed(
                 )
 
         if kind == "string" or enum_values(field) is not None:
-            columns.append(present)
-            continue
-        if kind in ("integer", "number"):
+            columns.append(text)
+        elif kind in ("integer", "number"):
             pattern = _INTEGER if kind == "integer" else _NUMBER
             well_formed = pc.and_(
                 pc.match_substring_regex(text, f"^(?:{pattern})$"),
                 pc.less_equal(pc.utf8_length(text), _MAX_NUMBER_CHARACTERS),
             )
-            bad = pc.and_not(pc.invert(empty), well_formed)
+            bad = pc.invert(pc.fill_null(well_formed, True))
             word = (
                 "a whole number written plainly (digits, no leading zeros, at most 15 digits)"
                 if kind == "integer"
@@ -294,43 +295,15 @@ def _typed(
                 "trailing zeros, no exponent, at most 15 digits)"
             )
             reject(bad, f"{{value!r}} is not {word}")
-            valid = pc.if_else(bad, pa.scalar(None, pa.string()), present)
+            valid = pc.if_else(bad, pa.scalar(None, pa.string()), text)
             columns.append(pc.cast(valid, arrow_type(field)))
         elif kind == "date":
-            shaped = pc.match_substring_regex(text, f"^{_DATE}$")
-            parsed = pc.strptime(
-                pc.if_else(shaped, text, pa.scalar(None, pa.string())),
-                format="%Y-%m-%d",
-                unit="s",
-                error_is_null=True,
-            )
-            # strptime rolls impossible dates over (2025-02-30 becomes 2025-03-02), which always
-            # changes the day: a date is real when the parsed month and day are the ones written.
-            written_month = pc.cast(
-                pc.utf8_slice_codeunits(pc.if_else(shaped, text, "0000-00-00"), 5, 7),
-                pa.int64(),
-            )
-            written_day = pc.cast(
-                pc.utf8_slice_codeunits(pc.if_else(shaped, text, "0000-00-00"), 8, 10),
-                pa.int64(),
-            )
-            real = pc.and_(
-                pc.equal(pc.month(parsed), written_month),
-                pc.equal(pc.day(parsed), written_day),
-            )
-            bad_shape = pc.and_not(pc.invert(empty), shaped)
-            reject(bad_shape, "{value!r} is not a date in the form YYYY-MM-DD")
-            impossible = pc.and_(shaped, pc.invert(pc.fill_null(real, False)))
-            reject(impossible, "{value!r} is not a real calendar date")
-            ok = pc.fill_null(real, False)
-            columns.append(
-                pc.cast(
-                    pc.if_else(ok, parsed, pa.scalar(None, parsed.type)), pa.date32()
-                )
-            )
+            columns.append(_dates(text, reject))
         elif kind == "list":
             delimiter = field.get("delimiter", ",")
-            items = pc.split_pattern(present, delimiter)
+            items = pc.split_pattern(text, delimiter)
+            if isinstance(items, pa.ChunkedArray):
+                items = items.combine_chunks()
             blank_item = _has_blank_item(items)
             reject(
                 blank_item,
@@ -340,6 +313,41 @@ def _typed(
         else:
             raise ValueError(f"{table.name}.{name}: unsupported field type {kind!r}")
     return pa.table(columns, names=table.field_names), problems
+
+
+def _dates(text, reject) -> pa.Array:
+    """Dates written YYYY-MM-DD as date32; a cell that is not one is rejected and left empty."""
+    try:
+        # Arrow's cast accepts exactly the real calendar dates written YYYY-MM-DD, and fails
+        # on the first cell that is not one; only then is each cell looked at.
+        return pc.cast(text, pa.date32())
+    except pa.ArrowInvalid:
+        pass
+    shaped = pc.fill_null(pc.match_substring_regex(text, f"^{_DATE}$"), False)
+    parsed = pc.strptime(
+        pc.if_else(shaped, text, pa.scalar(None, pa.string())),
+        format="%Y-%m-%d",
+        unit="s",
+        error_is_null=True,
+    )
+    # strptime rolls impossible dates over (2025-02-30 becomes 2025-03-02), which always
+    # changes the day: a date is real when the parsed month and day are the ones written.
+    written = pc.if_else(shaped, text, "0000-00-00")
+    written_month = pc.cast(pc.utf8_slice_codeunits(written, 5, 7), pa.int64())
+    written_day = pc.cast(pc.utf8_slice_codeunits(written, 8, 10), pa.int64())
+    real = pc.fill_null(
+        pc.and_(
+            pc.equal(pc.month(parsed), written_month),
+            pc.equal(pc.day(parsed), written_day),
+        ),
+        False,
+    )
+    reject(
+        pc.and_not(pc.is_valid(text), shaped),
+        "{value!r} is not a date in the form YYYY-MM-DD",
+    )
+    reject(pc.and_not(shaped, real), "{value!r} is not a real calendar date")
+    return pc.cast(pc.if_else(real, parsed, pa.scalar(None, parsed.type)), pa.date32())
 
 
 def _has_blank_item(items: pa.Array) -> pa.Array:
