@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import subprocess
+import sys
 
 import pytest
 from conftest import REPO, edit_table, read_rows
 
+from nzdefence import csvio
 from nzdefence.cli import main
-from nzdefence.schemas import FACT_TABLES
+from nzdefence.schemas import FACT_TABLES, read_schemas
 from nzdefence.validate import validate
 
 
@@ -226,3 +230,91 @@ def test_sources_are_byte_for_byte_copies_of_the_shared_originals():
         assert (REPO / "dataset/sources" / name).read_bytes() == (
             SHARED_SOURCES / name
         ).read_bytes()
+
+
+# Written dates at the edges of what is allowed. A column whose every cell is a real date is
+# typed by one Arrow cast; a column with any bad cell is typed cell by cell. Both must agree.
+EDGE_DATES = [
+    "2024-02-29", "2000-02-29", "1900-02-29", "2023-02-29", "2024-04-31", "2024-13-01",
+    "2024-00-10", "2024-01-00", "0001-01-01", "9999-12-31", "2024-3-1", " 2024-03-01",
+    "2024-03-01 ", "2024-03-01T00:00", "+2024-03-01", "-2024-03-01", "02024-03-01",
+    "20240301", "2024/03/01", "2024-060",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("written", EDGE_DATES)
+def test_a_date_is_read_alike_beside_good_and_bad_cells(written):
+    schema = read_schemas(REPO / "schema")["agreements"]
+    position = schema.field_names.index("date_start")
+
+    def date_start_of(cells: list[str]):
+        lines = [",".join(schema.field_names)]
+        for cell in cells:
+            row = [""] * len(schema.field_names)
+            row[position] = cell
+            lines.append(",".join(row))
+        raw = ("\n".join(lines) + "\n").encode("utf-8")
+        table, problems = csvio.read_table(raw, schema, "agreements.csv")
+        values = table["date_start"].to_pylist()
+        return values[0], [
+            str(p) for p in problems if p.row == 2 and p.column == "date_start"
+        ]
+
+    alone = date_start_of([written])
+    assert date_start_of([written, "2024-01-01"]) == alone
+    assert date_start_of([written, "not a date"]) == alone
+    real = alone[1] == []
+    assert (alone[0] is not None) == real
+
+
+def _break_datapackage(root) -> None:
+    path = root / "datapackage.json"
+    package = json.loads(path.read_text(encoding="utf-8"))
+    package["resources"][0]["name"] = "Not A Valid Name"
+    path.write_text(json.dumps(package), encoding="utf-8")
+
+
+BROKEN_DATAPACKAGE = (
+    "datapackage.json:0:-: frictionless: The data resource has an error: "
+    "'Not A Valid Name' does not match"
+)
+
+
+def test_frictionless_checks_datapackage_in_a_process_of_its_own(checkout):
+    _break_datapackage(checkout)
+    code = (
+        "import sys; from nzdefence.validate import validate; "
+        f"report = validate({str(checkout)!r}); "
+        "print('frictionless' in sys.modules); "
+        "print(*map(str, report.problems), sep='\\n')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    imported_here, *problems = result.stdout.splitlines()
+    assert imported_here == "False"
+    assert len(problems) == 1 and problems[0].startswith(BROKEN_DATAPACKAGE)
+
+
+def test_frictionless_checks_datapackage_here_once_imported(checkout):
+    import frictionless  # noqa: F401 -- with it imported, the check runs in this process
+
+    _break_datapackage(checkout)
+    problems = problems_of(checkout)
+    assert len(problems) == 1 and problems[0].startswith(BROKEN_DATAPACKAGE)
+
+
+def test_cli_reports_a_broken_datapackage_without_a_traceback(checkout):
+    _break_datapackage(checkout)
+    (checkout / "dataset/csv/actors.csv").write_bytes(b"id\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "nzdefence.cli", "validate", str(checkout)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert any(line.startswith(BROKEN_DATAPACKAGE) for line in lines)
+    assert any(line.startswith("dataset/csv/actors.csv:1:") for line in lines)
+    assert "Traceback" not in result.stderr

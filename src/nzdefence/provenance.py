@@ -125,35 +125,37 @@ def quote_problems(
     spans: pd.DataFrame, sources: SourceFiles, shown: str
 ) -> list[Problem]:
     """Each row's quote must be the source text at [quote_start, quote_end)."""
-    problems = []
     complete = (
         spans["quote"].notna()
         & spans["quote_start"].notna()
         & spans["quote_end"].notna()
+    ).to_numpy() & among(spans["source_id"], sources.texts)  # else reported elsewhere
+    source_ids = spans["source_id"].to_numpy(dtype=object)
+    starts = spans["quote_start"].to_numpy(dtype=np.int64, na_value=0).tolist()
+    ends = spans["quote_end"].to_numpy(dtype=np.int64, na_value=0).tolist()
+    quotes = spans["quote"].to_numpy(dtype=object)
+    texts = sources.texts
+    # One pass over plain Python values; an incomplete row compares garbage and is masked out.
+    at_offsets = np.fromiter(
+        (
+            texts.get(source_id, "")[start:end] == quote
+            for source_id, start, end, quote in zip(source_ids, starts, ends, quotes)
+        ),
+        dtype=bool,
+        count=len(spans),
     )
-    for source_id, group in spans[complete].groupby(
-        spans.loc[complete, "source_id"].astype(object), sort=False
-    ):
-        text = sources.texts.get(source_id)
-        if text is None:
-            continue  # reported by the foreign-key or file checks
-        starts = group["quote_start"].to_numpy(dtype=np.int64)
-        ends = group["quote_end"].to_numpy(dtype=np.int64)
-        quotes = group["quote"].to_numpy(dtype=object)
-        matches = [
-            text[a:b] == q for a, b, q in zip(starts.tolist(), ends.tolist(), quotes)
-        ]
-        for index, start, end, quote, ok in zip(
-            group.index, starts.tolist(), ends.tolist(), quotes, matches
-        ):
-            if ok:
-                continue
-            if end > len(text):
-                message = f"quote_end {end} is past the end of {source_id} ({len(text)} characters)"
-            else:
-                message = f"quote is not at {start}–{end} in {source_id}"
-            message += "; " + _where_it_is(text, quote, start, end)
-            problems.append(Problem(shown, data_row(index), "quote", message))
+    problems = []
+    for position in np.flatnonzero(complete & ~at_offsets).tolist():
+        source_id, start, end = source_ids[position], starts[position], ends[position]
+        text, quote = texts[source_id], quotes[position]
+        if end > len(text):
+            message = f"quote_end {end} is past the end of {source_id} ({len(text)} characters)"
+        else:
+            message = f"quote is not at {start}–{end} in {source_id}"
+        message += "; " + _where_it_is(text, quote, start, end)
+        problems.append(
+            Problem(shown, data_row(spans.index[position]), "quote", message)
+        )
     return sorted(problems)
 
 
@@ -207,24 +209,43 @@ def is_in(values: pa.Array, allowed: pa.Array) -> np.ndarray:
     )
 
 
+def among(values: pd.Series, allowed) -> np.ndarray:
+    """``values.isin(allowed)`` as a NumPy mask, hashed in Arrow."""
+    return is_in(strings(values), pa.array(list(allowed), pa.large_string()))
+
+
+def mutual_membership(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(each left value is in right, each right value is in left), from one dictionary
+    encoding of both; a null is in neither."""
+    encoded = pc.dictionary_encode(pa.concat_arrays([left, right]))
+    null_code = len(encoded.dictionary)
+    codes = pc.fill_null(encoded.indices, null_code).to_numpy()
+    left_codes, right_codes = codes[: len(left)], codes[len(left) :]
+    in_left = np.zeros(null_code + 1, dtype=bool)
+    in_right = np.zeros(null_code + 1, dtype=bool)
+    in_left[left_codes] = True
+    in_right[right_codes] = True
+    in_left[null_code] = in_right[null_code] = False
+    return in_right[left_codes], in_left[right_codes]
+
+
 def evidence_link_problems(
     evidence: pd.DataFrame, facts: dict[str, pd.DataFrame], shown: dict[str, str]
 ) -> list[Problem]:
     """Evidence must point at existing records, and every record must have evidence."""
     problems = []
     known_tables = (
-        evidence["table"].astype("object").isin(list(facts))
-        & evidence["record_id"].notna()
-    ).to_numpy()
+        among(evidence["table"], facts) & evidence["record_id"].notna().to_numpy()
+    )
     cited = record_keys(evidence["table"], evidence["record_id"])
     names = list(facts)
     existing = pa.concat_arrays(
         [record_keys(name, facts[name]["id"]) for name in names]
         or [pa.array([], pa.large_string())]
     )
-    # One hash table each way: evidence -> records, and records -> evidence.
-    dangling = evidence[known_tables & ~is_in(cited, existing)]
-    evidenced = is_in(existing, cited)
+    # One hashing pass answers both ways: evidence -> records, and records -> evidence.
+    cites_a_record, evidenced = mutual_membership(cited, existing)
+    dangling = evidence[known_tables & ~cites_a_record]
     for hinted, (index, table, record_id) in enumerate(
         dangling[["table", "record_id"]].itertuples(name=None)
     ):
@@ -267,12 +288,12 @@ def statement_quote_problems(
 ) -> list[Problem]:
     """A statement of kind quote must have its text verbatim in one of its evidence quotes."""
     quoted = statements.loc[
-        (statements["kind"].astype("object") == "quote").to_numpy()
+        (statements["kind"] == "quote").to_numpy()
         & statements["text"].notna().to_numpy(),
         ["id", "text"],
     ]
     cited = evidence.loc[
-        (evidence["table"].astype("object") == "statements").to_numpy()
+        (evidence["table"] == "statements").to_numpy()
         & evidence["quote"].notna().to_numpy(),
         ["record_id", "quote"],
     ]
@@ -328,7 +349,9 @@ _SEPARATOR = pa.scalar("\x1f", pa.large_string())
 def numbers_in_digits(keys: pa.Array, quotes: pa.Array) -> pa.Array:
     """``key\x1fnumber`` for every number each quote writes in digits (whole tokens only, so a
     number inside a longer one does not count)."""
-    digits = pc.split_pattern_regex(quotes, "[^0-9.,]+")
+    # Replacing every run of other characters by one space and splitting on it is about
+    # twice as fast in Arrow as splitting on the regex.
+    digits = pc.split_pattern(pc.replace_substring_regex(quotes, "[^0-9.,]+", " "), " ")
     numbers = _canonical_numbers(pc.list_flatten(digits))
     return pc.drop_null(
         pc.binary_join_element_wise(
@@ -365,8 +388,7 @@ def number_problems(
         table for table, fields in numeric_fields.items() if fields and table in facts
     ]
     relevant = evidence[
-        evidence["table"].astype(object).isin(tables).to_numpy()
-        & evidence["quote"].notna().to_numpy()
+        among(evidence["table"], tables) & evidence["quote"].notna().to_numpy()
     ]
     keys = record_keys(relevant["table"], relevant["record_id"])
     quotes = strings(relevant["quote"])
