@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
 from conftest import REPO
 
+from nzdefence import parallel
+from nzdefence import validate as validate_module
 from nzdefence.cli import main
 
 CORPUS = Path(__file__).parent / "contributions"
@@ -52,6 +55,32 @@ def test_broken_contribution_is_rejected_with_located_lines(case, tmp_path, caps
     assert [line for line in printed if not LOCATED.fullmatch(line)] == []
     for expected in (case / "expected.txt").read_text(encoding="utf-8").splitlines():
         assert any(line.startswith(expected) for line in printed), (expected, printed)
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="fork is used only on Linux")
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_forked_checks_report_exactly_what_threaded_checks_report(
+    case, tmp_path, capsys, monkeypatch
+):
+    """Large checkouts run the single-table checks in a forked child; small ones in a thread.
+    Forcing each way on every broken contribution must print the same lines."""
+    root = assemble(tmp_path / "checkout", case)
+    forks = []
+    in_child = parallel.in_child
+
+    def counted_in_child(work):
+        forks.append(work)
+        return in_child(work)
+
+    monkeypatch.setattr(parallel, "in_child", counted_in_child)
+    printed = {}
+    for way, fork_from_rows in (("threads", 10**12), ("fork", 0)):
+        monkeypatch.setattr(validate_module, "_CHECKED", OrderedDict())
+        monkeypatch.setattr(validate_module, "FORK_FROM_ROWS", fork_from_rows)
+        main(["validate", str(root)])
+        printed[way] = capsys.readouterr().out
+    assert len(forks) == 1
+    assert printed["fork"] == printed["threads"]
 
 
 def test_text_na_none_null_are_kept_as_text(tmp_path):

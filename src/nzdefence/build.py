@@ -14,10 +14,11 @@ import pyarrow.parquet as pq
 
 from . import __version__
 from .citation import CITATION_FILE, citation_cff
+from .datapackage import datapackage_problems
 from .dictionary import DICTIONARY, data_dictionary
 from .problems import NOT_A_ROW, Problem
 from .schemas import TABLES, TableSchema, arrow_schema, enum_values
-from .validate import Checkout, Report, csv_path, datapackage_problems, validate
+from .validate import Checkout, Report, csv_path, validate
 
 PARQUET_DIR = Path("dataset") / "parquet"
 README = Path("README.md")

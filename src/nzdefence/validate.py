@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from . import csvio, provenance
+from . import csvio, parallel, provenance
+from .datapackage import start_datapackage_check
 from .load import to_frame
 from .problems import NOT_A_ROW, Problem, data_row
 from .schemas import (
@@ -24,6 +27,9 @@ from .schemas import (
 )
 
 CSV_DIR = Path("dataset") / "csv"
+# Checking in a forked child pays off once the per-row work outweighs what the child repeats
+# (setting up Pandera, about 0.3 s of one core); below this many rows, threads do as well.
+FORK_FROM_ROWS = 100_000
 
 
 def csv_path(name: str) -> Path:
@@ -93,13 +99,30 @@ def read_tables(root: Path) -> tuple[Checkout, dict]:
 
 def run_schema_checks(checkout: Checkout, unchecked: dict) -> None:
     """Phase 2: the Pandera checks of every table read in phase 1 (remembered by content)."""
-    for name, (key, problems) in unchecked.items():
-        problems = _single_table_checks(
+    record_schema_checks(checkout, unchecked, schema_check_results(checkout, unchecked))
+
+
+def schema_check_results(
+    checkout: Checkout, unchecked: dict
+) -> dict[str, list[Problem]]:
+    """The reading and Pandera problems of each table read in phase 1; changes nothing."""
+    return {
+        name: _single_table_checks(
             checkout.schemas[name],
             checkout.frames.get(name),
             problems,
             checkout.shown(name),
         )
+        for name, (key, problems) in unchecked.items()
+    }
+
+
+def record_schema_checks(
+    checkout: Checkout, unchecked: dict, results: dict[str, list[Problem]]
+) -> None:
+    """Add the single-table problems to the checkout, and remember them by content."""
+    for name, (key, _) in unchecked.items():
+        problems = results[name]
         _remember(key, (checkout.tables.get(name), checkout.frames.get(name), problems))
         checkout.problems += problems
 
@@ -225,43 +248,6 @@ def foreign_key_problems(checkout: Checkout) -> list[Problem]:
     return problems
 
 
-def datapackage_problems(root: Path) -> list[Problem]:
-    """Frictionless's own check of datapackage.json: the package and schema descriptors.
-
-    Rows are checked by our vectorised checks above, which cover every Table Schema
-    constraint; Frictionless does here what only it does, and takes the same time however
-    many rows there are. The full row-by-row ``frictionless validate datapackage.json``
-    passes too (the interoperability tests run it).
-    """
-    import frictionless
-
-    descriptor = root / "datapackage.json"
-    if not descriptor.is_file():
-        return [
-            Problem(
-                "datapackage.json",
-                NOT_A_ROW,
-                "",
-                "file is missing; run nzdefence build",
-            )
-        ]
-    try:
-        report = frictionless.Package.validate_descriptor(str(descriptor))
-    except (frictionless.FrictionlessException, OSError, ValueError) as error:
-        return [
-            Problem(
-                "datapackage.json",
-                NOT_A_ROW,
-                "",
-                f"frictionless cannot read it: {error}",
-            )
-        ]
-    return [
-        Problem("datapackage.json", NOT_A_ROW, "", f"frictionless: {error.message}")
-        for error in report.errors
-    ]
-
-
 @dataclass
 class Report:
     problems: list[Problem]
@@ -277,9 +263,7 @@ class Report:
         evidence = frames.get("evidence")
         evidence_rows = 0 if evidence is None else len(evidence)
         verified = (
-            0
-            if evidence is None
-            else int((evidence["review"].astype("object") == "verified").sum())
+            0 if evidence is None else int((evidence["review"] == "verified").sum())
         )
         return (
             f"ok: {len(frames)} tables, {rows} rows, {evidence_rows} evidence rows "
@@ -329,25 +313,61 @@ def text_problems(checkout: Checkout) -> list[Problem]:
     return problems
 
 
-def validate(root: Path, *, with_frictionless: bool = True) -> Report:
-    """Every check on the checkout at ``root``."""
+def _set_up_pandera() -> None:
+    """Import Pandera and register its pandas backends (which it does on first use)."""
+    import pandera.pandas
+
+    pandera.pandas.DataFrameSchema().validate(pd.DataFrame())
+
+
+def validate(
+    root: Path,
+    *,
+    with_frictionless: bool = True,
+    datapackage_check: Callable[[], list[Problem]] | None = None,
+) -> Report:
+    """Every check on the checkout at ``root``.
+
+    ``datapackage_check``: Frictionless's check of datapackage.json if the caller has already
+    started it (``start_datapackage_check``); otherwise it is started here."""
     root = Path(root)
+    if not with_frictionless:
+        datapackage_check = list
+    elif datapackage_check is None:
+        datapackage_check = start_datapackage_check(root)
+    # Importing and setting up Pandera is Python work of ~0.3 s; reading the CSV files is
+    # mostly Arrow's, outside the GIL. Done together, the one hides behind the other.
+    pandera_ready = threading.Thread(target=_set_up_pandera)
+    pandera_ready.start()
     checkout, unchecked = read_tables(root)
+    pandera_ready.join()
     problems = []
-    # On two cores: the Arrow-heavy key checks and Frictionless's descriptor check run beside
-    # the Pandera checks and the Python string checks, which need the GIL.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        background = pool.submit(
-            lambda: (
-                (keyed_problems(checkout) if checkout.schemas else [])
-                + (datapackage_problems(root) if with_frictionless else [])
-            )
+    unchecked_rows = sum(
+        len(checkout.frames[name]) for name in unchecked if name in checkout.frames
+    )
+    if unchecked_rows >= FORK_FROM_ROWS and parallel.can_fork():
+        # On two cores, in two processes: the Pandera checks in a forked child, the
+        # cross-table checks here.
+        schema_results = parallel.in_child(
+            lambda: schema_check_results(checkout, unchecked)
         )
-        run_schema_checks(checkout, unchecked)
-        if checkout.schemas:
-            problems += text_problems(checkout)
-        problems += background.result()
-    problems += checkout.problems
+        try:
+            if checkout.schemas:
+                problems += keyed_problems(checkout) + text_problems(checkout)
+        finally:
+            record_schema_checks(checkout, unchecked, schema_results())
+    else:
+        # On two cores, in threads: the Arrow-heavy key checks run beside the Pandera checks
+        # and the Python string checks, which need the GIL.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            background = pool.submit(
+                lambda: keyed_problems(checkout) if checkout.schemas else []
+            )
+            run_schema_checks(checkout, unchecked)
+            if checkout.schemas:
+                problems += text_problems(checkout)
+            problems += background.result()
+    problems += checkout.problems + datapackage_check()
     return Report(
         sorted(set(problems), key=lambda p: (p.path, p.row, p.column, p.message)),
         checkout,
