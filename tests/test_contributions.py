@@ -7,6 +7,7 @@ small valid checkout ``base/``) and ``expected.txt`` (lines, or their beginnings
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections import OrderedDict
@@ -100,3 +101,33 @@ def test_text_na_none_null_are_kept_as_text(tmp_path):
         "None",
         "null",
     )
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="fork is used only on Linux")
+@pytest.mark.parametrize("failure", ["fork refused", "child killed"])
+def test_validation_completes_when_the_child_cannot_do_its_part(
+    failure, tmp_path, capsys, monkeypatch
+):
+    root = assemble(tmp_path / "checkout", CORPUS / "13-duplicate-id")
+    monkeypatch.setattr(validate_module, "_CHECKED", OrderedDict())
+    main(["validate", str(root)])
+    expected = capsys.readouterr().out
+    monkeypatch.setattr(validate_module, "_CHECKED", OrderedDict())
+    monkeypatch.setattr(validate_module, "FORK_FROM_ROWS", 0)
+    if failure == "fork refused":
+
+        def fork_refused():
+            raise BlockingIOError("fork: resource temporarily unavailable")
+
+        monkeypatch.setattr(os, "fork", fork_refused)
+    else:
+        parent, check = os.getpid(), validate_module.schema_check_results
+
+        def killed_in_child(checkout, unchecked):
+            if os.getpid() != parent:
+                os._exit(9)  # as the out-of-memory killer would end it
+            return check(checkout, unchecked)
+
+        monkeypatch.setattr(validate_module, "schema_check_results", killed_in_child)
+    assert main(["validate", str(root)]) == 1
+    assert capsys.readouterr().out == expected

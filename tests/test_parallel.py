@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from nzdefence import parallel
@@ -31,3 +33,20 @@ def test_a_failure_in_the_child_is_raised_with_its_traceback():
 def test_a_large_result_does_not_block_the_pipe():
     rows = list(range(1_000_000))
     assert parallel.in_child(lambda: rows)() == rows
+
+
+def test_a_child_that_dies_without_a_result_is_told_apart():
+    result = parallel.in_child(lambda: os._exit(3))
+    with pytest.raises(parallel.ChildLost):
+        result()
+
+
+def test_when_no_child_can_be_forked_nothing_is_left_open(monkeypatch):
+    def fork_refused():
+        raise BlockingIOError("fork: resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", fork_refused)
+    open_before = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(OSError):
+        parallel.in_child(lambda: 1)
+    assert len(os.listdir("/proc/self/fd")) == open_before

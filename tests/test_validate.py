@@ -6,6 +6,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import REPO, edit_table, read_rows
@@ -318,3 +319,44 @@ def test_cli_reports_a_broken_datapackage_without_a_traceback(checkout):
     assert any(line.startswith(BROKEN_DATAPACKAGE) for line in lines)
     assert any(line.startswith("dataset/csv/actors.csv:1:") for line in lines)
     assert "Traceback" not in result.stderr
+
+
+def _read_actors(raw: bytes) -> list[str]:
+    schema = read_schemas(REPO / "schema")["actors"]
+    return [str(p) for p in csvio.read_table(raw, schema, "actors.csv")[1]]
+
+
+def test_a_windows_1252_export_is_located_at_its_byte_in_the_file():
+    header = b"id,name,kind,country,note"
+    raw = (
+        header
+        + b"\r\nhelen-clark,Helen Clark,person,NZL,\r\ncafe,Caf\xe9,person,NZL,\r\n"
+    )
+    offset = raw.index(b"\xe9")
+    expected = (
+        f"actors.csv:3:-: file is not valid UTF-8 (byte 0xe9 at offset {offset}); "
+        "it may be Latin-1 or Windows-1252: save it as UTF-8"
+    )
+    assert _read_actors(raw) == [expected]
+
+
+def test_an_encoding_error_is_found_behind_an_empty_first_line():
+    raw = b"\nid,name,kind,country,note\ncafe,Caf\xe9,person,NZL,\n"
+    problems = _read_actors(raw)
+    assert len(problems) == 1 and "is not valid UTF-8" in problems[0], problems
+
+
+def test_a_file_named_like_a_module_in_the_working_directory_changes_nothing(tmp_path):
+    # The datapackage check runs in a child Python; the working directory must not be the
+    # first place it looks for frictionless.
+    (tmp_path / "frictionless.py").write_text("raise ImportError('shadowed')\n")
+    console_script = Path(sys.executable).parent / "nzdefence"
+    result = subprocess.run(
+        [str(console_script), "validate", str(REPO)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.startswith("ok: ")

@@ -52,6 +52,7 @@ def read_table(
             HEADER_ROW, "", f"file is missing; it should hold the {table.name} table"
         )
         return None, problems
+    file_bytes = raw
     if raw.startswith(UTF8_BOM):
         problem(
             HEADER_ROW,
@@ -59,6 +60,25 @@ def read_table(
             "file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM",
         )
         raw = raw[len(UTF8_BOM) :]
+
+    # Said instead of every later problem when the file is not UTF-8 (usually a spreadsheet's
+    # Windows-1252 export); checked only when pyarrow, which checks UTF-8 as it reads, fails.
+    def not_utf8() -> list[Problem] | None:
+        try:
+            file_bytes.decode("utf-8")
+            return None
+        except UnicodeDecodeError as error:
+            return bom_problems + [
+                Problem(
+                    shown,
+                    line_of(file_bytes, error.start),
+                    "",
+                    f"file is not valid UTF-8 (byte 0x{file_bytes[error.start]:02x} at offset "
+                    f"{error.start}); it may be Latin-1 or Windows-1252: save it as UTF-8",
+                )
+            ]
+
+    bom_problems = list(problems)
     if b"\x00" in raw:
         problem(
             line_of(raw, raw.index(b"\x00")),
@@ -83,22 +103,13 @@ def read_table(
 
     header, strings = _parse(raw)
     if strings is None:
-        # pyarrow checks UTF-8 as it reads, so a file it reads whole is valid UTF-8; only a
-        # file it cannot read is decoded here, to say where the encoding or the structure breaks.
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            problem(
-                line_of(raw, error.start),
-                "",
-                f"file is not valid UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start}); "
-                "it may be Latin-1 or Windows-1252: save it as UTF-8",
-            )
-            return None, problems
-        return None, problems + _structural_problems(text, header, shown)
+        return None, not_utf8() or (
+            problems + _structural_problems(raw.decode("utf-8"), header, shown)
+        )
     header_problems = _header_problems(header, table, shown)
     if header_problems:
-        return None, problems + header_problems
+        # pyarrow converted, and so checked, only the columns the header names: maybe none.
+        return None, not_utf8() or problems + header_problems
     strings = strings.rename_columns(table.field_names)
     problems += _cell_problems(strings, table, shown)
     typed, conversion = _typed(strings, table, shown)

@@ -46,11 +46,14 @@ def start_datapackage_check(root: Path) -> Callable[[], list[Problem]]:
         # Nothing to gain from another process: the check is quick, and runs when asked.
         return lambda: datapackage_problems(root)
     process = subprocess.Popen(
-        [sys.executable, "-m", __name__, str(root)],
+        # -P: not the working directory first on the module path, where a file named like
+        # a module frictionless imports would take its place (the console script has none).
+        [sys.executable, "-P", "-m", __name__, str(root)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         encoding="utf-8",
+        errors="replace",
     )
 
     def result() -> list[Problem]:

@@ -29,15 +29,26 @@ def can_fork() -> bool:
     )
 
 
+class ChildLost(RuntimeError):
+    """The child ended without a result: killed (say, out of memory), not failed."""
+
+
 def in_child(work: Callable[[], T]) -> Callable[[], T]:
-    """Start ``work()`` in a forked child; the returned function waits for its result (or
-    raises RuntimeError with the child's traceback). Call it exactly once."""
+    """Start ``work()`` in a forked child; the returned function waits for its result. Call it
+    exactly once. Raises OSError if no child can be forked now (a process or memory limit);
+    the returned function raises RuntimeError with the child's traceback if ``work`` failed,
+    and ChildLost if the child ended without a result."""
     read_end, write_end = os.pipe()
-    with warnings.catch_warnings():
-        # Python 3.12+ warns about forking with threads alive; the only ones here are Arrow's
-        # pools, which Arrow re-creates in a forked child.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+    try:
+        with warnings.catch_warnings():
+            # Python 3.12+ warns about forking with threads alive; the only ones here are
+            # Arrow's pools, which Arrow re-creates in a forked child.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        raise
     if pid == 0:  # the child: never returns, whatever happens
         try:
             os.close(read_end)
@@ -58,7 +69,7 @@ def in_child(work: Callable[[], T]) -> Callable[[], T]:
             payload = pipe.read()
         os.waitpid(pid, 0)
         if not payload:
-            raise RuntimeError("the checks' child process ended without a result")
+            raise ChildLost("the checks' child process ended without a result")
         finished, value = pickle.loads(payload)
         if not finished:
             raise RuntimeError(f"the checks failed in a child process:\n{value}")

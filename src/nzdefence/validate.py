@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections import OrderedDict
@@ -345,17 +346,24 @@ def validate(
     unchecked_rows = sum(
         len(checkout.frames[name]) for name in unchecked if name in checkout.frames
     )
+    schema_results = None
     if unchecked_rows >= FORK_FROM_ROWS and parallel.can_fork():
         # On two cores, in two processes: the Pandera checks in a forked child, the
         # cross-table checks here.
-        schema_results = parallel.in_child(
-            lambda: schema_check_results(checkout, unchecked)
-        )
+        with contextlib.suppress(OSError):  # no fork now: threads below do it all
+            schema_results = parallel.in_child(
+                lambda: schema_check_results(checkout, unchecked)
+            )
+    if schema_results is not None:
         try:
             if checkout.schemas:
                 problems += keyed_problems(checkout) + text_problems(checkout)
         finally:
-            record_schema_checks(checkout, unchecked, schema_results())
+            try:
+                results = schema_results()
+            except parallel.ChildLost:
+                results = schema_check_results(checkout, unchecked)
+            record_schema_checks(checkout, unchecked, results)
     else:
         # On two cores, in threads: the Arrow-heavy key checks run beside the Pandera checks
         # and the Python string checks, which need the GIL.
