@@ -1,6 +1,6 @@
 """Measure validate, build and load on synthetic datasets; write docs/benchmarks.md.
 
-    python scripts/benchmark.py [--sizes 10000,100000,1000000] [--repeat 3]
+python scripts/benchmark.py [--sizes 10000,100000,1000000] [--repeat 3]
 """
 
 import sys
