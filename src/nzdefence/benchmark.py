@@ -21,6 +21,15 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
+from .layout import (
+    CSV_DIR,
+    DATAPACKAGE,
+    PARQUET_DIR,
+    SCHEMA_DIR,
+    SOURCES_DIR,
+    csv_path,
+    source_path,
+)
 from .schemas import TABLES, read_schemas
 from .validate import FORK_FROM_ROWS
 
@@ -30,21 +39,23 @@ ROWS_PER_UNIT = 10  # one row in each fact table and five evidence rows
 
 
 def synthesize(
-    root: Path, rows: int, schema_dir: Path = REPO / "schema"
+    root: Path, rows: int, schema_dir: Path = REPO / SCHEMA_DIR
 ) -> dict[str, int]:
     """Write a consistent checkout of about ``rows`` rows: every key resolves, every quote sits
     at its offsets in a generated source text, every number appears in its evidence."""
     if root.exists():
         shutil.rmtree(root)
-    shutil.copytree(schema_dir, root / "schema")
-    (root / "dataset/sources").mkdir(parents=True)
-    (root / "dataset/csv").mkdir(parents=True)
-    schemas = read_schemas(root / "schema")
+    shutil.copytree(schema_dir, root / SCHEMA_DIR)
+    (root / SOURCES_DIR).mkdir(parents=True)
+    (root / CSV_DIR).mkdir(parents=True)
+    schemas = read_schemas(root / SCHEMA_DIR)
     units = max(1, rows // ROWS_PER_UNIT)
-    out: dict[str, list[list]] = {name: [] for name in TABLES}
+    # Rows by field name; a field a row does not give is empty.
+    out: dict[str, list[dict]] = {name: [] for name in TABLES}
     actors = max(1, units // 100)
     out["actors"] = [
-        [f"actor-{a}", f"Actor {a}", "person", "NZL", ""] for a in range(actors)
+        {"id": f"actor-{a}", "name": f"Actor {a}", "kind": "person", "country": "NZL"}
+        for a in range(actors)
     ]
     for first in range(0, units, UNITS_PER_SOURCE):
         source_id = f"{first // UNITS_PER_SOURCE:06d}_synthetic"
@@ -79,145 +90,112 @@ def synthesize(
                 ),
             }
             out["agreements"].append(
-                [
-                    f"agreement-{u}",
-                    f"Agreement {u}",
-                    "security_pact",
-                    "AUS;NZL",
-                    "signed",
-                    f"actor-{u % actors}",
-                    f"2024-03-{day:02d}",
-                    f"2024-03-{day:02d}",
-                    "day",
-                    "stated",
-                    "Wellington",
-                    f"Agreement {u}.",
-                    "",
-                ]
+                {
+                    "id": f"agreement-{u}",
+                    "name": f"Agreement {u}",
+                    "kind": "security_pact",
+                    "parties": "AUS;NZL",
+                    "status": "signed",
+                    "nz_signatory": f"actor-{u % actors}",
+                    "date_start": f"2024-03-{day:02d}",
+                    "date_end": f"2024-03-{day:02d}",
+                    "date_precision": "day",
+                    "date_basis": "stated",
+                    "place": "Wellington",
+                    "description": f"Agreement {u}.",
+                }
             )
             out["exercises"].append(
-                [
-                    f"exercise-{u}",
-                    f"Exercise {u}",
-                    "exercise",
-                    "",
-                    "AUS;NZL",
-                    "HMNZS Example",
-                    "Tasman Sea",
-                    "2024-04-01",
-                    "2024-04-30",
-                    "month",
-                    "stated",
-                    f"Exercise {u}.",
-                    "",
-                ]
+                {
+                    "id": f"exercise-{u}",
+                    "name": f"Exercise {u}",
+                    "kind": "exercise",
+                    "participants": "AUS;NZL",
+                    "nz_assets": "HMNZS Example",
+                    "location": "Tasman Sea",
+                    "date_start": "2024-04-01",
+                    "date_end": "2024-04-30",
+                    "date_precision": "month",
+                    "date_basis": "stated",
+                    "description": f"Exercise {u}.",
+                }
             )
             out["deployments"].append(
-                [
-                    f"deployment-{u}",
-                    "NZL",
-                    "Sinai",
-                    "personnel",
-                    "",
-                    str(personnel),
-                    "",
-                    "deployed",
-                    "",
-                    "",
-                    "",
-                    "",
-                    f"Deployment {u}.",
-                    "",
-                ]
+                {
+                    "id": f"deployment-{u}",
+                    "sending_country": "NZL",
+                    "destination": "Sinai",
+                    "unit": "personnel",
+                    "personnel": str(personnel),
+                    "status": "deployed",
+                    "description": f"Deployment {u}.",
+                }
             )
             out["budgets"].append(
-                [
-                    f"budget-{u}",
-                    "NZL",
-                    "total_over_period",
-                    str(value),
-                    "NZD",
-                    "billion",
-                    "four years",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    f"Budget {u}.",
-                    "",
-                ]
+                {
+                    "id": f"budget-{u}",
+                    "country": "NZL",
+                    "measure": "total_over_period",
+                    "value": str(value),
+                    "unit": "NZD",
+                    "scale": "billion",
+                    "period": "four years",
+                    "description": f"Budget {u}.",
+                }
             )
             out["statements"].append(
-                [
-                    f"statement-{u}",
-                    f"actor-{u % actors}",
-                    "",
-                    "quote",
-                    f"We will act on matter {u}.",
-                    "",
-                    "foreign_policy",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                ]
+                {
+                    "id": f"statement-{u}",
+                    "speaker": f"actor-{u % actors}",
+                    "kind": "quote",
+                    "text": f"We will act on matter {u}.",
+                    "topic": "foreign_policy",
+                }
             )
             for table, (quote, start, end) in spans.items():
                 out["evidence"].append(
-                    [
-                        table,
-                        f"{table[:-1]}-{u}",
-                        source_id,
-                        quote,
-                        start,
-                        end,
-                        "verified",
-                        "",
-                    ]
+                    {
+                        "table": table,
+                        "record_id": f"{table[:-1]}-{u}",
+                        "source_id": source_id,
+                        "quote": quote,
+                        "quote_start": start,
+                        "quote_end": end,
+                        "review": "verified",
+                    }
                 )
             if u % 10 == 0:
                 quote, start, end = sentence(f"Commentary on matter {u}.")
                 out["exclusions"].append(
-                    [
-                        source_id,
-                        quote,
-                        start,
-                        end,
-                        "commentary",
-                        "Synthetic commentary.",
-                    ]
+                    {
+                        "source_id": source_id,
+                        "quote": quote,
+                        "quote_start": start,
+                        "quote_end": end,
+                        "reason": "commentary",
+                        "note": "Synthetic commentary.",
+                    }
                 )
         text = "".join(parts)
-        path = root / "dataset/sources" / f"{source_id}.txt"
+        path = root / source_path(source_id)
         path.write_text(text, encoding="utf-8", newline="")
         out["sources"].append(
-            [
-                source_id,
-                f"dataset/sources/{source_id}.txt",
-                f"Synthetic source {source_id}",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "news",
-                hashlib.sha256(path.read_bytes()).hexdigest(),
-                len(text),
-                "Generated for benchmarks.",
-            ]
+            {
+                "source_id": source_id,
+                "path": source_path(source_id).as_posix(),
+                "title": f"Synthetic source {source_id}",
+                "genre": "news",
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "characters": len(text),
+                "note": "Generated for benchmarks.",
+            }
         )
     for name in TABLES:
-        with open(
-            root / "dataset/csv" / f"{name}.csv", "w", encoding="utf-8", newline=""
-        ) as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(schemas[name].field_names)
+        with open(root / csv_path(name), "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(
+                handle, schemas[name].field_names, restval="", lineterminator="\n"
+            )
+            writer.writeheader()
             writer.writerows(out[name])
     return {name: len(records) for name, records in out.items()}
 
@@ -395,7 +373,7 @@ def run(sizes: list[int], workdir: Path, repeat: int, frictionless_up_to: int) -
             raise RuntimeError(
                 f"validate failed on the synthetic dataset of {size} rows"
             )
-        directory = str(root / "dataset/parquet")
+        directory = str(root / PARQUET_DIR)
         # Loading is compared with the bare read run by run, alternating, so that drift in the
         # machine's speed falls on both alike; more repetitions, as the difference is small.
         loaded, bare = measure_pair(
@@ -408,7 +386,7 @@ def run(sizes: list[int], workdir: Path, repeat: int, frictionless_up_to: int) -
                 [
                     str(Path(sys.executable).parent / "frictionless"),
                     "validate",
-                    "datapackage.json",
+                    DATAPACKAGE.as_posix(),
                 ],
                 1,
                 cwd=root,

@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from .layout import SCHEMA_DIR
+
 
 def _print_report(report, success: str) -> int:
     for problem in report.problems:
@@ -53,15 +55,16 @@ def _locate(root: Path, source_id: str, words: str) -> int:
     import io
     import re
 
+    from .layout import SOURCES_DIR, schema_path, source_path
     from .locate import locate
-    from .provenance import SOURCES_DIR, read_source_text
+    from .provenance import read_source_text
     from .schemas import read_schema
 
     # A source id that breaks the schema's pattern could name a path outside dataset/sources/.
-    pattern = read_schema(root / "schema" / "sources.schema.json").field("source_id")[
+    pattern = read_schema(root / schema_path("sources")).field("source_id")[
         "constraints"
     ]["pattern"]
-    path = root / SOURCES_DIR / f"{source_id}.txt"
+    path = root / source_path(source_id)
     if not re.fullmatch(pattern, source_id) or not path.is_file():
         known = sorted(p.stem for p in (root / SOURCES_DIR).glob("*.txt"))
         print(f"{source_id}: no such source; the sources are: {', '.join(known)}")
@@ -157,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "locate":
         return _locate(args.root, args.source_id, args.words)
 
-    if not (args.path / "schema").is_dir():
+    if not (args.path / SCHEMA_DIR).is_dir():
         print(f"{args.path}:0:-: not a dataset checkout (no schema/ folder)")
         return 1
     if args.command == "validate":

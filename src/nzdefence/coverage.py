@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .layout import source_path
 from .provenance import read_source_text
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -154,7 +155,9 @@ def format_report(
         for sentence in found:
             if uncovered_only and sentence.covered:
                 continue
-            where = f"dataset/sources/{source_id}.txt:{sentence.start}-{sentence.end}"
+            where = (
+                f"{source_path(source_id).as_posix()}:{sentence.start}-{sentence.end}"
+            )
             snippet = " ".join(sentence.text.split())
             snippet = snippet if len(snippet) <= 100 else snippet[:97] + "..."
             if sentence.covered:

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .problems import HEADER_ROW, Problem, data_row
-from .schemas import TableSchema, arrow_type, enum_values
+from .schemas import TableSchema, arrow_type, enum_values, rows_with_failing_item
 
 UTF8_BOM = b"\xef\xbb\xbf"
 # A hand-verified cell is a quote, a name or a sentence or two; anything much longer is a
@@ -313,8 +313,6 @@ def _typed(
         elif kind == "list":
             delimiter = field.get("delimiter", ",")
             items = pc.split_pattern(text, delimiter)
-            if isinstance(items, pa.ChunkedArray):
-                items = items.combine_chunks()
             blank_item = _has_blank_item(items)
             reject(
                 blank_item,
@@ -363,15 +361,14 @@ def _dates(text, reject) -> pa.Array:
 
 def _has_blank_item(items: pa.Array) -> pa.Array:
     """True for each list that holds an empty or space-padded item."""
-    import numpy as np
-
-    flat = pc.list_flatten(items)
-    bad_item = pc.or_(
-        pc.equal(flat, ""), pc.not_equal(pc.utf8_trim_whitespace(flat), flat)
+    return pa.array(
+        rows_with_failing_item(
+            items,
+            lambda flat: pc.or_(
+                pc.equal(flat, ""), pc.not_equal(pc.utf8_trim_whitespace(flat), flat)
+            ),
+        )
     )
-    mask = np.zeros(len(items), dtype=bool)
-    mask[pc.filter(pc.list_parent_indices(items), bad_item).to_numpy()] = True
-    return pa.array(mask)
 
 
 def cell_text(value) -> str:

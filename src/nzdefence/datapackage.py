@@ -19,14 +19,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from .layout import DATAPACKAGE
 from .problems import NOT_A_ROW, Problem
-
-DESCRIPTOR = "datapackage.json"
 
 
 def datapackage_problems(root: Path) -> list[Problem]:
     """Frictionless's check of ``root/datapackage.json``, in this process."""
-    descriptor = Path(root) / DESCRIPTOR
+    descriptor = Path(root) / DATAPACKAGE
     if not descriptor.is_file():
         return [_problem("file is missing; run nzdefence build")]
     import frictionless
@@ -42,7 +41,7 @@ def start_datapackage_check(root: Path) -> Callable[[], list[Problem]]:
     """Start the check of ``root/datapackage.json``; the returned function waits for its
     problems. In a process of its own unless frictionless is already imported here."""
     root = Path(root)
-    if "frictionless" in sys.modules or not (root / DESCRIPTOR).is_file():
+    if "frictionless" in sys.modules or not (root / DATAPACKAGE).is_file():
         # Nothing to gain from another process: the check is quick, and runs when asked.
         return lambda: datapackage_problems(root)
     process = subprocess.Popen(
@@ -68,7 +67,7 @@ def start_datapackage_check(root: Path) -> Callable[[], list[Problem]]:
 
 
 def _problem(message: str) -> Problem:
-    return Problem(DESCRIPTOR, NOT_A_ROW, "", message)
+    return Problem(DATAPACKAGE.as_posix(), NOT_A_ROW, "", message)
 
 
 def main(argv: list[str]) -> int:

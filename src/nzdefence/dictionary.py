@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .csvio import cell_text
+from .layout import csv_path, parquet_path
 from .schemas import RULES, TABLES, TableSchema, constraints, enum_values
 
 DICTIONARY = "docs/data-dictionary.md"
@@ -56,7 +57,7 @@ def table_section(schema: TableSchema, table) -> list[str]:
         "",
     ]
     lines.append(
-        f"- File: `dataset/csv/{schema.name}.csv`, `dataset/parquet/{schema.name}.parquet`"
+        f"- File: `{csv_path(schema.name).as_posix()}`, `{parquet_path(schema.name).as_posix()}`"
     )
     lines.append(
         f"- Primary key: {', '.join(f'`{key}`' for key in schema.primary_key)}"

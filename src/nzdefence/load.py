@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .layout import PARQUET_DIR
+
 if TYPE_CHECKING:
     import pandas as pd
 
 # In a wheel the Parquet files ship inside the package; in a checkout they are in dataset/.
 _PACKAGED = Path(__file__).parent / "data" / "parquet"
-_CHECKOUT = Path(__file__).resolve().parents[2] / "dataset" / "parquet"
+_CHECKOUT = Path(__file__).resolve().parents[2] / PARQUET_DIR
 
 
 def parquet_dir() -> Path:

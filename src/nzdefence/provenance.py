@@ -15,10 +15,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .layout import SOURCES_DIR, source_path
 from .problems import NOT_A_ROW, Problem, data_row
-from .schemas import FACT_TABLES
-
-SOURCES_DIR = Path("dataset") / "sources"
+from .schemas import RecordLink
 
 
 def read_source_text(path: Path) -> str:
@@ -46,10 +45,9 @@ class SourceFiles:
             source_id, relative = row["source_id"], row["path"]
             if pd.isna(source_id) or pd.isna(relative):
                 continue
-            listed.add(
-                f"{source_id}.txt"
-            )  # its file is accounted for, even if the path is wrong
-            expected = f"{SOURCES_DIR.as_posix()}/{source_id}.txt"
+            # Its file is accounted for, even if the path is wrong.
+            listed.add(source_path(source_id).name)
+            expected = source_path(source_id).as_posix()
             if relative != expected:
                 problems.append(
                     Problem(
@@ -61,7 +59,10 @@ class SourceFiles:
             if path.parent != directory:  # never follow a path out of dataset/sources/
                 problems.append(
                     Problem(
-                        shown, data_row(index), "path", "path leaves dataset/sources/"
+                        shown,
+                        data_row(index),
+                        "path",
+                        f"path leaves {SOURCES_DIR.as_posix()}/",
                     )
                 )
                 continue
@@ -114,7 +115,7 @@ class SourceFiles:
                             shown,
                             NOT_A_ROW,
                             "source_id",
-                            f"dataset/sources/{path.name} has no row in the sources table; add one "
+                            f"{(SOURCES_DIR / path.name).as_posix()} has no row in the sources table; add one "
                             f"(source_id {path.stem!r}, its sha256 and length)",
                         )
                     )
@@ -230,27 +231,32 @@ def mutual_membership(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, np.n
 
 
 def evidence_link_problems(
-    evidence: pd.DataFrame, facts: dict[str, pd.DataFrame], shown: dict[str, str]
+    evidence: pd.DataFrame,
+    facts: dict[str, pd.DataFrame],
+    shown: dict[str, str],
+    link: RecordLink,
 ) -> list[Problem]:
     """Evidence must point at existing records, and every record must have evidence."""
     problems = []
+    table_column, record_column, key = link.table_column, link.record_column, link.key
     known_tables = (
-        among(evidence["table"], facts) & evidence["record_id"].notna().to_numpy()
+        among(evidence[table_column], facts)
+        & evidence[record_column].notna().to_numpy()
     )
-    cited = record_keys(evidence["table"], evidence["record_id"])
+    cited = record_keys(evidence[table_column], evidence[record_column])
     names = list(facts)
     existing = pa.concat_arrays(
-        [record_keys(name, facts[name]["id"]) for name in names]
+        [record_keys(name, facts[name][key]) for name in names]
         or [pa.array([], pa.large_string())]
     )
     # One hashing pass answers both ways: evidence -> records, and records -> evidence.
     cites_a_record, evidenced = mutual_membership(cited, existing)
     dangling = evidence[known_tables & ~cites_a_record]
     for hinted, (index, table, record_id) in enumerate(
-        dangling[["table", "record_id"]].itertuples(name=None)
+        dangling[[table_column, record_column]].itertuples(name=None)
     ):
         hint = (
-            _nearest(record_id, facts[table]["id"].dropna())
+            _nearest(record_id, facts[table][key].dropna())
             if hinted < MAX_HINTS
             else ""
         )
@@ -258,7 +264,7 @@ def evidence_link_problems(
             Problem(
                 shown["evidence"],
                 data_row(index),
-                "record_id",
+                record_column,
                 f"{table} has no record {record_id!r}{hint}",
             )
         )
@@ -266,17 +272,15 @@ def evidence_link_problems(
     for name in names:
         frame = facts[name]
         unevidenced = (
-            frame["id"].notna().to_numpy() & ~evidenced[offset : offset + len(frame)]
+            frame[key].notna().to_numpy() & ~evidenced[offset : offset + len(frame)]
         )
         offset += len(frame)
-        if name not in FACT_TABLES:
-            continue
-        for index, record_id in frame.loc[unevidenced, "id"].items():
+        for index, record_id in frame.loc[unevidenced, key].items():
             problems.append(
                 Problem(
                     shown[name],
                     data_row(index),
-                    "id",
+                    key,
                     f"record {record_id!r} has no row in evidence.csv",
                 )
             )
@@ -284,21 +288,21 @@ def evidence_link_problems(
 
 
 def statement_quote_problems(
-    statements: pd.DataFrame, evidence: pd.DataFrame, shown: str
+    statements: pd.DataFrame, evidence: pd.DataFrame, shown: str, link: RecordLink
 ) -> list[Problem]:
     """A statement of kind quote must have its text verbatim in one of its evidence quotes."""
     quoted = statements.loc[
         (statements["kind"] == "quote").to_numpy()
         & statements["text"].notna().to_numpy(),
-        ["id", "text"],
+        [link.key, "text"],
     ]
     cited = evidence.loc[
-        (evidence["table"] == "statements").to_numpy()
+        (evidence[link.table_column] == "statements").to_numpy()
         & evidence["quote"].notna().to_numpy(),
-        ["record_id", "quote"],
+        [link.record_column, "quote"],
     ]
     pairs = quoted.reset_index().merge(
-        cited, left_on="id", right_on="record_id", how="left"
+        cited, left_on=link.key, right_on=link.record_column, how="left"
     )
     found = [
         isinstance(quote, str) and text in quote
@@ -382,28 +386,30 @@ def number_problems(
     numeric_fields: dict[str, list[str]],
     evidence: pd.DataFrame,
     shown: dict[str, str],
+    link: RecordLink,
 ) -> list[Problem]:
     """Every number in a fact row must appear in one of that row's evidence quotes."""
     tables = [
         table for table, fields in numeric_fields.items() if fields and table in facts
     ]
     relevant = evidence[
-        among(evidence["table"], tables) & evidence["quote"].notna().to_numpy()
+        among(evidence[link.table_column], tables)
+        & evidence["quote"].notna().to_numpy()
     ]
-    keys = record_keys(relevant["table"], relevant["record_id"])
+    keys = record_keys(relevant[link.table_column], relevant[link.record_column])
     quotes = strings(relevant["quote"])
     in_digits = numbers_in_digits(keys, quotes)
     wanted_parts = []  # (table, field, frame index, wanted key) for every number given
     for table in tables:
         frame = facts[table]
-        record = record_keys(table, frame["id"])
+        record = record_keys(table, frame[link.key])
         for field in numeric_fields[table]:
             values = pa.array(
                 frame[field].astype("Float64"), type=pa.float64(), from_pandas=True
             )
             given = (
                 values.is_valid().to_numpy(zero_copy_only=False)
-                & frame["id"].notna().to_numpy()
+                & frame[link.key].notna().to_numpy()
             )
             wanted = pc.binary_join_element_wise(
                 record, pc.cast(values, pa.large_string()), _SEPARATOR
@@ -444,7 +450,7 @@ def number_problems(
         ]
     problems = []
     for table, field, frame, missing, _ in missing_parts:
-        for index, record_id, value in frame.loc[missing, ["id", field]].itertuples(
+        for index, record_id, value in frame.loc[missing, [link.key, field]].itertuples(
             name=None
         ):
             problems.append(

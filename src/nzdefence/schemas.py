@@ -21,9 +21,22 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .layout import schema_path
+
 FACT_TABLES = ("agreements", "exercises", "deployments", "budgets", "statements")
 # Order matters for validation: referenced tables come before the tables that point at them.
 TABLES = ("sources", "actors", *FACT_TABLES, "evidence", "exclusions")
+
+
+@dataclass(frozen=True)
+class RecordLink:
+    """A ``recordLinks`` entry: each row names a record of another table, and which table is
+    the value of one of its columns (evidence's ``table`` and ``record_id``)."""
+
+    table_column: str  # names the linked table; its enum lists the tables it may name
+    record_column: str  # names the record in that table
+    key: str  # the column of the linked tables that record_column refers to
+    tables: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,17 @@ class TableSchema:
     def record_links(self) -> list[dict[str, Any]]:
         return self.descriptor.get("recordLinks", [])
 
+    def links(self) -> list[RecordLink]:
+        """The ``recordLinks`` entries, read (once ``descriptor_problems`` finds none broken)."""
+        found = []
+        for link in self.record_links:
+            table_column = link["reference"]["resourceFromField"]
+            (record_column,) = [f for f in link["fields"] if f != table_column]
+            (key,) = link["reference"]["fields"]
+            tables = tuple(enum_values(self.field(table_column)))
+            found.append(RecordLink(table_column, record_column, key, tables))
+        return found
+
     @property
     def rules(self) -> list[dict[str, Any]]:
         return self.descriptor.get("rules", [])
@@ -77,7 +101,7 @@ def read_schema(path: Path) -> TableSchema:
 def read_schemas(schema_dir: Path) -> dict[str, TableSchema]:
     """All table schemas in ``schema_dir``, in validation order."""
     return {
-        name: read_schema(Path(schema_dir) / f"{name}.schema.json") for name in TABLES
+        name: read_schema(Path(schema_dir) / schema_path(name).name) for name in TABLES
     }
 
 
@@ -122,6 +146,20 @@ def descriptor_problems(table: TableSchema) -> list[str]:
     ]:
         if column not in names:
             problems.append(f"a key names column {column!r}, which the table lacks")
+    for link in table.record_links:
+        table_column = link.get("reference", {}).get("resourceFromField")
+        fields = link.get("fields", [])
+        if (
+            len(fields) != 2
+            or table_column not in fields
+            or not set(fields) <= names
+            or len(link["reference"].get("fields", [])) != 1
+            or enum_values(table.field(table_column)) is None
+        ):
+            problems.append(
+                "a record link needs two fields of the table, one of them its reference's "
+                "resourceFromField with an enum of the tables it may name, and one reference field"
+            )
     return problems
 
 
@@ -375,23 +413,36 @@ def primary_key_message(table: TableSchema) -> str:
     return f"another row has the same primary key ({', '.join(table.primary_key)})"
 
 
-def _items_pass(series, item_test) -> Any:
-    """For a column of lists: True where every item passes ``item_test`` (an Arrow array ->
-    boolean array function), computed on the flattened items rather than row by row."""
+def rows_with_failing_item(lists, item_fails) -> Any:
+    """For an Arrow array of lists: a NumPy mask, True for each list holding an item for which
+    ``item_fails`` (Arrow items -> boolean array, null counting as passing) is true. Computed
+    on the flattened items rather than row by row."""
     import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(lists, pa.ChunkedArray):
+        lists = lists.combine_chunks()
+    failing_items = pc.fill_null(item_fails(pc.list_flatten(lists)), False)
+    failing_rows = np.zeros(len(lists), dtype=bool)
+    failing_rows[pc.filter(pc.list_parent_indices(lists), failing_items).to_numpy()] = (
+        True
+    )
+    return failing_rows
+
+
+def _items_pass(series, item_test) -> Any:
+    """For a pandas column of lists: True where every item passes ``item_test`` (an Arrow
+    array -> boolean array function; a null result fails)."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    lists = pa.array(series, from_pandas=True)
-    if isinstance(lists, pa.ChunkedArray):
-        lists = lists.combine_chunks()
-    failing_items = pc.invert(pc.fill_null(item_test(pc.list_flatten(lists)), False))
-    failing_rows = np.zeros(len(series), dtype=bool)
-    failing_rows[pc.filter(pc.list_parent_indices(lists), failing_items).to_numpy()] = (
-        True
+    failing = rows_with_failing_item(
+        pa.array(series, from_pandas=True),
+        lambda items: pc.invert(pc.fill_null(item_test(items), False)),
     )
-    return pd.Series(~failing_rows, index=series.index)
+    return pd.Series(~failing, index=series.index)
 
 
 def _each_item(check, field, pattern: str):

@@ -16,10 +16,10 @@ import pyarrow as pa
 
 from . import csvio, parallel, provenance
 from .datapackage import start_datapackage_check
+from .layout import SCHEMA_DIR, csv_path, schema_path
 from .load import to_frame
 from .problems import NOT_A_ROW, Problem, data_row
 from .schemas import (
-    FACT_TABLES,
     TableSchema,
     descriptor_problems,
     primary_key_message,
@@ -27,14 +27,9 @@ from .schemas import (
     rule_checks,
 )
 
-CSV_DIR = Path("dataset") / "csv"
 # Checking in a forked child pays off once the per-row work outweighs what the child repeats
 # (setting up Pandera, about 0.3 s of one core); below this many rows, threads do as well.
 FORK_FROM_ROWS = 100_000
-
-
-def csv_path(name: str) -> Path:
-    return CSV_DIR / f"{name}.csv"
 
 
 @dataclass
@@ -63,15 +58,20 @@ def read_tables(root: Path) -> tuple[Checkout, dict]:
     the cross-table checks, and what ``run_schema_checks`` still has to check (phase 2)."""
     root = Path(root)
     try:
-        schemas = read_schemas(root / "schema")
+        schemas = read_schemas(root / SCHEMA_DIR)
     except (OSError, ValueError, KeyError) as error:
         checkout = Checkout(root, {})
         checkout.problems.append(
-            Problem("schema", NOT_A_ROW, "", f"cannot read the table schemas: {error}")
+            Problem(
+                SCHEMA_DIR.as_posix(),
+                NOT_A_ROW,
+                "",
+                f"cannot read the table schemas: {error}",
+            )
         )
         return checkout, {}
     broken = [
-        Problem(f"schema/{name}.schema.json", NOT_A_ROW, "", message)
+        Problem(schema_path(name).as_posix(), NOT_A_ROW, "", message)
         for name, schema in schemas.items()
         for message in descriptor_problems(schema)
     ]
@@ -276,20 +276,24 @@ def keyed_problems(checkout: Checkout) -> list[Problem]:
     """Foreign keys, evidence links and numbers: Arrow hashing, mostly outside the GIL."""
     frames = checkout.frames
     problems = foreign_key_problems(checkout)
-    if "evidence" in frames:
-        facts = {name: frames[name] for name in FACT_TABLES if name in frames}
-        shown = {name: checkout.shown(name) for name in (*FACT_TABLES, "evidence")}
-        problems += provenance.evidence_link_problems(frames["evidence"], facts, shown)
+    if "evidence" not in frames:
+        return problems
+    for link in checkout.schemas["evidence"].links():
+        facts = {name: frames[name] for name in link.tables if name in frames}
+        shown = {name: checkout.shown(name) for name in (*link.tables, "evidence")}
+        problems += provenance.evidence_link_problems(
+            frames["evidence"], facts, shown, link
+        )
         numeric = {
             name: [
                 f["name"]
                 for f in checkout.schemas[name].fields
                 if f["type"] in ("integer", "number")
             ]
-            for name in FACT_TABLES
+            for name in facts
         }
         problems += provenance.number_problems(
-            facts, numeric, frames["evidence"], shown
+            facts, numeric, frames["evidence"], shown, link
         )
     return problems
 
@@ -308,9 +312,13 @@ def text_problems(checkout: Checkout) -> list[Problem]:
                 frames[name], files, checkout.shown(name)
             )
     if "evidence" in frames and "statements" in frames:
-        problems += provenance.statement_quote_problems(
-            frames["statements"], frames["evidence"], checkout.shown("statements")
-        )
+        for link in checkout.schemas["evidence"].links():
+            problems += provenance.statement_quote_problems(
+                frames["statements"],
+                frames["evidence"],
+                checkout.shown("statements"),
+                link,
+            )
     return problems
 
 
