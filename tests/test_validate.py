@@ -360,3 +360,17 @@ def test_a_file_named_like_a_module_in_the_working_directory_changes_nothing(tmp
     )
     assert result.returncode == 0, result.stdout
     assert result.stdout.startswith("ok: ")
+
+
+def test_a_malformed_record_link_is_a_schema_problem(checkout):
+    path = checkout / "schema/evidence.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema["recordLinks"][0]["fields"] = ["table", "no_such_column"]
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    problems = problems_of(checkout)
+    expected = (
+        "schema/evidence.schema.json:0:-: a record link needs two fields of the table, one of "
+        "them its reference's resourceFromField with an enum of the tables it may name, and "
+        "one reference field"
+    )
+    assert problems == [expected], problems
