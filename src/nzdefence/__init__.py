@@ -6,10 +6,7 @@
 >>> nzdefence.cite()
 """
 
-# The one definition of the version: the package metadata, datapackage.json, CITATION.cff and
-# cite() all read it from here.
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .citation import cite
 from .load import load, tables
 

@@ -12,13 +12,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import __version__
+from ._version import __version__
 from .citation import ABSTRACT, AUTHOR, CITATION_FILE, LICENSE, TITLE, citation_cff
 from .datapackage import datapackage_problems
 from .dictionary import DICTIONARY, data_dictionary
-from .layout import DATAPACKAGE, csv_path, parquet_path, schema_path
+from .dtypes import arrow_type
+from .layout import DATAPACKAGE, TABLES, csv_path, parquet_path, schema_path
 from .problems import NOT_A_ROW, Problem
-from .schemas import TABLES, TableSchema, arrow_schema, enum_values
+from .schemas import TableSchema
 from .validate import Checkout, Report, validate
 
 README = Path("README.md")
@@ -36,14 +37,29 @@ SOURCE_RIGHTS = (
 )
 
 
+def arrow_schema(schema: TableSchema) -> pa.Schema:
+    """The Arrow schema of a table's Parquet file, with each field's description as metadata."""
+    fields = []
+    for field in schema.fields:
+        metadata = {"description": field.description}
+        if field.enum is not None:
+            metadata["enum"] = json.dumps(
+                dict(field.enum_descriptions), ensure_ascii=False
+            )
+        kind = arrow_type(field.type, enum=field.enum is not None)
+        fields.append(pa.field(field.name, kind, nullable=True, metadata=metadata))
+    return pa.schema(
+        fields, metadata={"table": schema.name, "description": schema.description}
+    )
+
+
 def publishable(table: pa.Table, schema: TableSchema) -> pa.Table:
     """The typed table in its published Arrow form: enums as dictionaries of all allowed values."""
     columns = []
     for field in schema.fields:
-        column = table[field["name"]].combine_chunks()
-        allowed = enum_values(field)
-        if allowed is not None:
-            dictionary = pa.array(allowed, pa.string())
+        column = table[field.name].combine_chunks()
+        if field.enum is not None:
+            dictionary = pa.array(field.enum, pa.string())
             column = pa.DictionaryArray.from_arrays(
                 pc.index_in(column, value_set=dictionary), dictionary
             )
@@ -74,7 +90,7 @@ def datapackage(checkout: Checkout) -> dict:
         resources.append(
             {
                 "name": name,
-                "title": schema.descriptor.get("title", name),
+                "title": schema.title,
                 "description": schema.description,
                 "path": csv_path(name).as_posix(),
                 "format": "csv",
@@ -126,7 +142,7 @@ def figures(checkout: Checkout) -> str:
     verified = int(review.get("verified", 0))
     other_states = [
         state
-        for state in enum_values(checkout.schemas["evidence"].field("review"))
+        for state in checkout.schemas["evidence"].field("review").enum
         if state != "verified"
     ]
     lines = [
@@ -254,7 +270,7 @@ def timeline_problems(checkout: Checkout, *, redraw: bool) -> list[Problem]:
 def build(root: Path, *, check: bool = False) -> Report:
     """Validate the CSVs and write (or, with ``check``, compare) every published file."""
     root = Path(root)
-    report = validate(root, with_frictionless=False)
+    report = validate(root, check_datapackage=False)
     if not report.ok:
         return report
     files = outputs(report.checkout)

@@ -55,17 +55,20 @@ def _locate(root: Path, source_id: str, words: str) -> int:
     import io
     import re
 
-    from .layout import SOURCES_DIR, schema_path, source_path
+    from .layout import SCHEMA_DIR, SOURCES_DIR, source_path
     from .locate import locate
     from .provenance import read_source_text
-    from .schemas import read_schema
+    from .schemas import SchemaError, read_schemas
 
+    try:
+        pattern = read_schemas(root / SCHEMA_DIR)["sources"].field("source_id").pattern
+    except SchemaError as error:
+        for problem in error.problems:
+            print(problem)
+        return 1
     # A source id that breaks the schema's pattern could name a path outside dataset/sources/.
-    pattern = read_schema(root / schema_path("sources")).field("source_id")[
-        "constraints"
-    ]["pattern"]
     path = root / source_path(source_id)
-    if not re.fullmatch(pattern, source_id) or not path.is_file():
+    if pattern is None or not re.fullmatch(pattern, source_id) or not path.is_file():
         known = sorted(p.stem for p in (root / SOURCES_DIR).glob("*.txt"))
         print(f"{source_id}: no such source; the sources are: {', '.join(known)}")
         return 1
@@ -164,13 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.path}:0:-: not a dataset checkout (no schema/ folder)")
         return 1
     if args.command == "validate":
-        from .datapackage import start_datapackage_check
-
-        # Started before pandas and pyarrow are imported, so that it runs beside that too.
-        datapackage_check = start_datapackage_check(args.path)
         from .validate import validate
 
-        report = validate(args.path, datapackage_check=datapackage_check)
+        report = validate(args.path)
         return _print_report(report, report.summary())
     if args.command == "plot":
         return _plot(args.path)
@@ -189,21 +188,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """Console entry point: exit quietly when the reader of our output goes away (| head)."""
-    # Pandera imports hypothesis, when it is installed, only to offer data synthesis, which a
-    # command never uses; in a process of its own that import is a fifth of validating the
-    # real dataset. Leave it out unless something here has already imported it.
-    sys.modules.setdefault("hypothesis", None)
     try:
         code = main()
         sys.stdout.flush()
     except BrokenPipeError:
+        # Python flushes stdout again at exit; point it at devnull so that flush cannot fail.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 1
-    sys.stderr.flush()
-    # Every output is written (atomically) and flushed. Skip the interpreter's teardown: with
-    # pandas, pyarrow and pandera loaded it spends 0.2 s or more freeing objects one by one,
-    # which the process's exit does at once.
-    os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -8,14 +8,15 @@ parse a file, Python's csv module reads it again to say which row is broken.
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .problems import HEADER_ROW, Problem, data_row
-from .schemas import TableSchema, arrow_type, enum_values, rows_with_failing_item
+from .dtypes import arrow_type
+from .problems import HEADER_ROW, Problem, data_row, nearest
+from .schemas import TableSchema
 
 UTF8_BOM = b"\xef\xbb\xbf"
 # A hand-verified cell is a quote, a name or a sentence or two; anything much longer is a
@@ -211,7 +212,7 @@ def _header_problems(
     missing = [name for name in expected if name not in header]
     unknown = [name for name in header if name not in expected]
     for name in unknown:
-        close = difflib.get_close_matches(name, missing, n=1)
+        close = nearest(name, missing, n=1)
         hint = (
             f"; did you mean {close[0]!r}?"
             if close
@@ -235,7 +236,7 @@ def _rows(mask) -> list[int]:
 def _cell_problems(strings: pa.Table, table: TableSchema, shown: str) -> list[Problem]:
     problems = []
     for field in table.fields:
-        name = field["name"]
+        name = field.name
         column = strings[name]
         # A cell has at least as many bytes as characters: count characters only in cells
         # whose bytes could exceed the limit.
@@ -254,7 +255,7 @@ def _cell_problems(strings: pa.Table, table: TableSchema, shown: str) -> list[Pr
                     f"cell is longer than {MAX_CELL_CHARACTERS} characters",
                 )
             )
-        if field["type"] not in ("string", "list") or enum_values(field) is not None:
+        if field.type not in ("string", "list") or field.enum is not None:
             continue  # numbers, dates and enums cannot hold a formula and pass their own checks
         formula = pc.starts_with(column, FORMULA_PREFIXES[0])
         for prefix in FORMULA_PREFIXES[1:]:
@@ -279,7 +280,7 @@ def _typed(
     problems = []
     columns = []
     for field in table.fields:
-        name, kind = field["name"], field["type"]
+        name, kind = field.name, field.type
         text = strings[name] if strings.num_rows else pa.array([], pa.string())
 
         def reject(mask, message: str, name=name, text=text) -> None:
@@ -290,7 +291,7 @@ def _typed(
                     )
                 )
 
-        if kind == "string" or enum_values(field) is not None:
+        if kind == "string" or field.enum is not None:
             columns.append(text)
         elif kind in ("integer", "number"):
             pattern = _INTEGER if kind == "integer" else _NUMBER
@@ -307,11 +308,11 @@ def _typed(
             )
             reject(bad, f"{{value!r}} is not {word}")
             valid = pc.if_else(bad, pa.scalar(None, pa.string()), text)
-            columns.append(pc.cast(valid, arrow_type(field)))
+            columns.append(pc.cast(valid, arrow_type(kind)))
         elif kind == "date":
             columns.append(_dates(text, reject))
-        elif kind == "list":
-            delimiter = field.get("delimiter", ",")
+        else:  # list
+            delimiter = field.delimiter
             items = pc.split_pattern(text, delimiter)
             blank_item = _has_blank_item(items)
             reject(
@@ -319,8 +320,6 @@ def _typed(
                 f"{{value!r}} has an empty item; separate items with a single {delimiter!r} and no spaces",
             )
             columns.append(items)
-        else:
-            raise ValueError(f"{table.name}.{name}: unsupported field type {kind!r}")
     return pa.table(columns, names=table.field_names), problems
 
 
@@ -359,6 +358,20 @@ def _dates(text, reject) -> pa.Array:
     return pc.cast(pc.if_else(real, parsed, pa.scalar(None, parsed.type)), pa.date32())
 
 
+def rows_with_failing_item(lists: pa.Array, item_fails) -> np.ndarray:
+    """For an Arrow array of lists: a NumPy mask, True for each list holding an item for which
+    ``item_fails`` (Arrow items -> boolean array, null counting as passing) is true. Computed
+    on the flattened items rather than row by row."""
+    if isinstance(lists, pa.ChunkedArray):
+        lists = lists.combine_chunks()
+    failing_items = pc.fill_null(item_fails(pc.list_flatten(lists)), False)
+    failing_rows = np.zeros(len(lists), dtype=bool)
+    failing_rows[pc.filter(pc.list_parent_indices(lists), failing_items).to_numpy()] = (
+        True
+    )
+    return failing_rows
+
+
 def _has_blank_item(items: pa.Array) -> pa.Array:
     """True for each list that holds an empty or space-padded item."""
     return pa.array(
@@ -371,8 +384,9 @@ def _has_blank_item(items: pa.Array) -> pa.Array:
     )
 
 
-def cell_text(value) -> str:
-    """A typed value as it is written in the CSV files (the inverse of reading them)."""
+def cell_text(value, delimiter: str = ",") -> str:
+    """A typed value as it is written in the CSV files (the inverse of reading them); a list's
+    items are joined by its field's ``delimiter``."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -380,17 +394,21 @@ def cell_text(value) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, list):
-        return ";".join(value)
+        return delimiter.join(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
 
 
-def to_csv(table: pa.Table) -> str:
+def to_csv(table: pa.Table, schema: TableSchema) -> str:
     """A published table written back as CSV: UTF-8 text, ``\\n`` line ends, minimal quoting."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(table.column_names)
     columns = [table[name].to_pylist() for name in table.column_names]
-    writer.writerows([cell_text(value) for value in row] for row in zip(*columns))
+    delimiters = [schema.field(name).delimiter for name in table.column_names]
+    writer.writerows(
+        [cell_text(value, d) for value, d in zip(row, delimiters)]
+        for row in zip(*columns)
+    )
     return buffer.getvalue()

@@ -2,45 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .csvio import cell_text
-from .layout import csv_path, parquet_path
-from .schemas import RULES, TABLES, TableSchema, constraints, enum_values
+from .layout import TABLES, csv_path, parquet_path
+from .schemas import Field, TableSchema
 
 DICTIONARY = "docs/data-dictionary.md"
 
 
-def _constraint_text(field: dict[str, Any]) -> str:
-    cons = constraints(field)
+def _constraint_text(field: Field) -> str:
     parts = []
-    if cons.get("required"):
+    if field.required:
         parts.append("required")
-    if cons.get("unique"):
+    if field.unique:
         parts.append("unique")
-    if "pattern" in cons:
-        parts.append(f"pattern `{cons['pattern']}`")
-    if "minimum" in cons:
-        parts.append(f"≥ {cons['minimum']}")
-    if "maximum" in cons:
-        parts.append(f"≤ {cons['maximum']}")
-    if "codelist" in field:
-        parts.append(f"codes from {field['codelist']}")
-    if field["type"] == "list":
-        parts.append(f"items separated by `{field.get('delimiter', ',')}`")
+    if field.pattern is not None:
+        parts.append(f"pattern `{field.pattern}`")
+    if field.minimum is not None:
+        parts.append(f"≥ {field.minimum}")
+    if field.maximum is not None:
+        parts.append(f"≤ {field.maximum}")
+    if field.codelist is not None:
+        parts.append(f"codes from {field.codelist}")
+    if field.type == "list":
+        parts.append(f"items separated by `{field.delimiter}`")
     return ", ".join(parts) or "optional"
 
 
-def _example(table, name: str) -> str:
+def _example(table, field: Field) -> str:
     """The first value of a column in the data, as the CSV writes it."""
     if table is None:
         return ""
     import pyarrow.compute as pc
 
-    present = pc.drop_null(table[name])
+    present = pc.drop_null(table[field.name])
     if len(present) == 0:
         return ""
-    text = cell_text(present[0].as_py())
+    text = cell_text(present[0].as_py(), field.delimiter)
     text = text if len(text) <= 60 else text[:57] + "…"
     return "`" + text.replace("|", "\\|").replace("`", "'").replace("\n", " ") + "`"
 
@@ -51,7 +48,7 @@ def _escape(text: str) -> str:
 
 def table_section(schema: TableSchema, table) -> list[str]:
     lines = [
-        f"## `{schema.name}`: {schema.descriptor.get('title', schema.name)}",
+        f"## `{schema.name}`: {schema.title}",
         "",
         schema.description,
         "",
@@ -63,38 +60,32 @@ def table_section(schema: TableSchema, table) -> list[str]:
         f"- Primary key: {', '.join(f'`{key}`' for key in schema.primary_key)}"
     )
     for key in schema.foreign_keys:
-        reference = key["reference"]
-        lines.append(
-            f"- Foreign key: `{', '.join(key['fields'])}` → `{reference['resource']}.{', '.join(reference['fields'])}`"
-        )
+        lines.append(f"- Foreign key: `{key.column}` → `{key.resource}.{key.target}`")
     for link in schema.record_links:
         lines.append(
-            f"- Record link: `({', '.join(link['fields'])})`: {link['description']}"
+            f"- Record link: `({link.table_column}, {link.record_column})`: {link.description}"
         )
     for rule in schema.rules:
-        lines.append(f"- Rule: {RULES[rule['rule']].description.format(**rule)}")
+        lines.append(f"- Rule: {rule.description()}")
     lines += [
         "",
         "| field | type | constraints | description | example |",
         "|---|---|---|---|---|",
     ]
     for field in schema.fields:
-        kind = field["type"] + (
-            f" of {field.get('itemType', 'string')}" if field["type"] == "list" else ""
-        )
-        if enum_values(field) is not None:
+        kind = "list of string" if field.type == "list" else field.type
+        if field.enum is not None:
             kind = "enum"
         lines.append(
-            f"| `{field['name']}` | {kind} | {_escape(_constraint_text(field))} | "
-            f"{_escape(field.get('description', ''))} | {_example(table, field['name'])} |"
+            f"| `{field.name}` | {kind} | {_escape(_constraint_text(field))} | "
+            f"{_escape(field.description)} | {_example(table, field)} |"
         )
-    enums = [field for field in schema.fields if enum_values(field) is not None]
-    for field in enums:
-        lines += ["", f"Allowed values of `{field['name']}`:", ""]
-        lines += [
-            f"- `{value}`: {meaning}"
-            for value, meaning in field["enumDescriptions"].items()
-        ]
+    for field in schema.fields:
+        if field.enum is not None:
+            lines += ["", f"Allowed values of `{field.name}`:", ""]
+            lines += [
+                f"- `{value}`: {meaning}" for value, meaning in field.enum_descriptions
+            ]
     return lines + [""]
 
 
@@ -109,8 +100,7 @@ def data_dictionary(schemas: dict[str, TableSchema], tables: dict) -> str:
         "",
         "Tables: "
         + ", ".join(
-            f"[`{name}`](#{name}-{schemas[name].descriptor.get('title', name).lower()})"
-            for name in TABLES
+            f"[`{name}`](#{name}-{schemas[name].title.lower()})" for name in TABLES
         ),
         "",
     ]

@@ -10,6 +10,11 @@ PARQUET_DIR = Path("dataset") / "parquet"
 SOURCES_DIR = Path("dataset") / "sources"
 DATAPACKAGE = Path("datapackage.json")
 
+FACT_TABLES = ("agreements", "exercises", "deployments", "budgets", "statements")
+# The tables of the dataset, each defined by its schema file, in the order the README, the data
+# dictionary and datapackage.json list them: referenced tables before those pointing at them.
+TABLES = ("sources", "actors", *FACT_TABLES, "evidence", "exclusions")
+
 
 def schema_path(name: str) -> Path:
     return SCHEMA_DIR / f"{name}.schema.json"

@@ -3,44 +3,29 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .layout import PARQUET_DIR
+from .layout import PARQUET_DIR, TABLES
 
 if TYPE_CHECKING:
     import pandas as pd
 
-# In a wheel the Parquet files ship inside the package; in a checkout they are in dataset/.
-_PACKAGED = Path(__file__).parent / "data" / "parquet"
-_CHECKOUT = Path(__file__).resolve().parents[2] / PARQUET_DIR
-
 
 def parquet_dir() -> Path:
-    return _PACKAGED if _PACKAGED.is_dir() else _CHECKOUT
-
-
-def to_frame(table):
-    """An nzdefence Arrow table as typed pandas: datetime64 dates, nullable Int64 and Float64,
-    categoricals for enums (Arrow dictionaries), Arrow-backed lists."""
-    import pandas as pd
-    import pyarrow as pa
-
-    def pandas_type(arrow_type: pa.DataType):
-        if pa.types.is_list(arrow_type):
-            return pd.ArrowDtype(arrow_type)
-        return {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}.get(
-            arrow_type
-        )
-
-    return table.to_pandas(date_as_object=False, types_mapper=pandas_type)
+    """Where the published Parquet files are: inside the installed package (a wheel), or in
+    the checkout an editable install points at."""
+    packaged = resources.files("nzdefence") / "data" / "parquet"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / PARQUET_DIR
 
 
 def tables(directory: str | Path | None = None) -> list[str]:
     """The names of the tables that ``load`` accepts."""
-    return sorted(
-        path.stem for path in Path(directory or parquet_dir()).glob("*.parquet")
-    )
+    folder = Path(directory or parquet_dir())
+    return sorted(name for name in TABLES if (folder / f"{name}.parquet").is_file())
 
 
 def load(name: str, directory: str | Path | None = None) -> pd.DataFrame:
@@ -60,6 +45,8 @@ def load(name: str, directory: str | Path | None = None) -> pd.DataFrame:
     if name not in names:
         raise KeyError(f"no table {name!r}; the tables are: {', '.join(names)}")
     table = pq.read_table(folder / f"{name}.parquet")
+
+    from .dtypes import to_frame
 
     frame = to_frame(table)
     frame.attrs["table"] = name

@@ -29,3 +29,10 @@ class Problem:
 def data_row(index: int) -> int:
     """The spreadsheet row of the record at 0-based position ``index``."""
     return index + FIRST_DATA_ROW
+
+
+def nearest(value: str, candidates, n: int = 3) -> list[str]:
+    """The candidates most like ``value``, for a "did you mean" hint."""
+    import difflib
+
+    return difflib.get_close_matches(value, list(candidates), n=n, cutoff=0.6)

@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .layout import SOURCES_DIR, source_path
-from .problems import NOT_A_ROW, Problem, data_row
-from .schemas import RecordLink
+from .problems import NOT_A_ROW, Problem, data_row, nearest
+from .schemas import ForeignKey, RecordLink
 
 
 def read_source_text(path: Path) -> str:
@@ -230,6 +230,27 @@ def mutual_membership(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, np.n
     return in_right[left_codes], in_left[right_codes]
 
 
+def foreign_key_problems(
+    frame: pd.DataFrame, key: ForeignKey, target: pd.DataFrame, shown: str
+) -> list[Problem]:
+    """Each value of a foreign key column must name an existing row of its resource."""
+    known = target[key.target].dropna()
+    present = frame[key.column].notna().to_numpy()
+    dangling = frame.loc[
+        present & ~is_in(strings(frame[key.column]), strings(known)), key.column
+    ]
+    return [
+        Problem(
+            shown,
+            data_row(index),
+            key.column,
+            f"{value!r} is not among {key.resource}.{key.target}"
+            + (_hint(value, known) if hinted < MAX_HINTS else ""),
+        )
+        for hinted, (index, value) in enumerate(dangling.items())
+    ]
+
+
 def evidence_link_problems(
     evidence: pd.DataFrame,
     facts: dict[str, pd.DataFrame],
@@ -256,9 +277,7 @@ def evidence_link_problems(
         dangling[[table_column, record_column]].itertuples(name=None)
     ):
         hint = (
-            _nearest(record_id, facts[table][key].dropna())
-            if hinted < MAX_HINTS
-            else ""
+            _hint(record_id, facts[table][key].dropna()) if hinted < MAX_HINTS else ""
         )
         problems.append(
             Problem(
@@ -322,10 +341,8 @@ def statement_quote_problems(
     ]
 
 
-def _nearest(value: str, candidates: pd.Series) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(value, list(candidates), n=3, cutoff=0.6)
+def _hint(value: str, candidates) -> str:
+    close = nearest(value, candidates)
     return f"; nearest: {', '.join(close)}" if close else ""
 
 

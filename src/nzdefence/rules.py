@@ -1,0 +1,153 @@
+"""What our own schema properties mean: named cross-column ``rules`` and standard ``codelist``s.
+
+A table schema's ``rules`` entry names a rule and the columns it applies to; each rule stands
+for a few checks, each a vectorised test over the whole table that is True where a row breaks
+it. A field's ``codelist`` names a standard list of codes, taken from pycountry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """One cross-column check: its code, the column it reports on, its message, and a test
+    (DataFrame -> boolean Series, True where a row breaks it)."""
+
+    code: str
+    column: str
+    message: str
+    failing: Callable[[pd.DataFrame], pd.Series]
+
+
+def _flag(mask: pd.Series) -> pd.Series:
+    return mask.fillna(False).astype(bool)
+
+
+# Per precision coarser than a day: is a date the first, and is it the last, day of such a period?
+_PERIOD_BOUNDS = {
+    "month": (lambda d: d.dt.is_month_start, lambda d: d.dt.is_month_end),
+    "quarter": (lambda d: d.dt.is_quarter_start, lambda d: d.dt.is_quarter_end),
+    "half": (
+        lambda d: d.dt.is_quarter_start & d.dt.month.isin([1, 7]),
+        lambda d: d.dt.is_quarter_end & d.dt.month.isin([6, 12]),
+    ),
+    "year": (lambda d: d.dt.is_year_start, lambda d: d.dt.is_year_end),
+}
+
+
+def _date_range(
+    start: str, end: str, precision: str, basis: str, note: str
+) -> list[RuleCheck]:
+    date_columns = [start, end, precision, basis]
+
+    def partly_filled(frame: pd.DataFrame) -> pd.Series:
+        filled = frame[date_columns].notna()
+        return filled.any(axis=1) & ~filled.all(axis=1)
+
+    def reversed_(frame: pd.DataFrame) -> pd.Series:
+        return _flag(frame[end] < frame[start])
+
+    def off_period(frame: pd.DataFrame) -> pd.Series:
+        off = pd.Series(False, index=frame.index)
+        for name, (is_first, is_last) in _PERIOD_BOUNDS.items():
+            at = _flag(frame[precision] == name)
+            off |= at & ~_flag(is_first(frame[start]) & is_last(frame[end]))
+        return off & frame[start].notna() & frame[end].notna()
+
+    def inferred_without_note(frame: pd.DataFrame) -> pd.Series:
+        return _flag(frame[basis] == "inferred") & frame[note].isna()
+
+    names = ", ".join(date_columns)
+    return [
+        RuleCheck(
+            "date_range.filled",
+            start,
+            f"{names} must be all filled or all empty",
+            partly_filled,
+        ),
+        RuleCheck("date_range.order", end, f"{end} is before {start}", reversed_),
+        RuleCheck(
+            "date_range.precision",
+            precision,
+            f"the dates contradict {precision}: for month, quarter, half or year, {start} must be the "
+            f"first day and {end} the last day of such a period",
+            off_period,
+        ),
+        RuleCheck(
+            "date_range.note",
+            note,
+            f"{basis} is 'inferred' but {note} does not say how the date was inferred",
+            inferred_without_note,
+        ),
+    ]
+
+
+def _requires(column: str, requires: str) -> list[RuleCheck]:
+    return [
+        RuleCheck(
+            "requires",
+            column,
+            f"{column} is given but {requires} is empty",
+            lambda frame: frame[column].notna() & frame[requires].isna(),
+        )
+    ]
+
+
+def _ordered(smaller: str, larger: str) -> list[RuleCheck]:
+    return [
+        RuleCheck(
+            "ordered",
+            larger,
+            f"{larger} must be greater than {smaller}",
+            lambda frame: _flag(frame[larger] <= frame[smaller]),
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    """A rule a schema may name: the columns it takes (as keyword names), its checks, and how
+    the data dictionary describes it (a template filled with the rule's columns)."""
+
+    columns: tuple[str, ...]
+    checks: Callable[..., list[RuleCheck]]
+    description: str
+
+
+RULES = {
+    "date_range": RuleKind(
+        ("start", "end", "precision", "basis", "note"),
+        _date_range,
+        "`{start}`, `{end}`, `{precision}` and `{basis}` are all filled or all empty; "
+        "`{end}` is not before `{start}`; for `month`, `quarter`, `half` or `year` precision, "
+        "`{start}` is the first and `{end}` the last day of such a period; an `inferred` "
+        "`{basis}` needs a `{note}` saying how.",
+    ),
+    "requires": RuleKind(
+        ("column", "requires"),
+        _requires,
+        "`{column}` is given only together with `{requires}`.",
+    ),
+    "ordered": RuleKind(
+        ("smaller", "larger"), _ordered, "`{larger}` is greater than `{smaller}`."
+    ),
+}
+
+
+# The standard code lists a field's ``codelist`` may name, and where pycountry keeps their codes.
+CODELISTS = {
+    "ISO 3166-1 alpha-3": "countries",
+    "ISO 4217": "currencies",
+}
+
+
+def codelist_values(codelist: str) -> frozenset[str]:
+    """The valid codes of a standard code list."""
+    import pycountry
+
+    return frozenset(entry.alpha_3 for entry in getattr(pycountry, CODELISTS[codelist]))
