@@ -28,6 +28,29 @@ from .problems import NOT_A_ROW, Problem
 from .rules import CODELISTS, RULES, RuleCheck
 
 MAX_SCHEMA_BYTES = 1_000_000
+# The columns that the cross-table checks, coverage and build read, with the type they need.
+READ_BY_THE_CHECKS = {
+    "sources": {
+        "source_id": "string",
+        "path": "string",
+        "sha256": "string",
+        "characters": "integer",
+    },
+    "evidence": {
+        "source_id": "string",
+        "quote": "string",
+        "quote_start": "integer",
+        "quote_end": "integer",
+        "review": "string",
+    },
+    "exclusions": {
+        "source_id": "string",
+        "quote": "string",
+        "quote_start": "integer",
+        "quote_end": "integer",
+    },
+    "statements": {"kind": "string", "text": "string"},
+}
 
 
 @dataclass(frozen=True)
@@ -166,123 +189,67 @@ def _frictionless_problems(descriptor: Any) -> list[str]:
 
 
 def extension_json_schema() -> dict[str, Any]:
-    """The JSON Schema of the Table Schema subset nzdefence reads, with its own properties."""
-    column_names = {
+    """A JSON Schema for what Frictionless does not check: nzdefence's own properties, and
+    the subset of Table Schema types it supports."""
+    one_column = {
         "type": "array",
         "items": {"type": "string"},
         "minItems": 1,
         "maxItems": 1,
     }
-    rules = [
-        {
-            "if": {"properties": {"rule": {"const": kind}}},
-            "then": {
-                "required": list(rule.columns),
-                "properties": {column: {"type": "string"} for column in rule.columns},
-                "propertyNames": {"enum": ["rule", *rule.columns]},
+    strings = {"type": "object", "additionalProperties": {"type": "string"}}
+    field = {
+        "type": {"enum": list(ARROW_TYPES)},
+        "codelist": {"enum": list(CODELISTS)},
+        "enumDescriptions": strings,
+        "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
+    }
+    link = {
+        "required": ["fields", "reference", "description"],
+        "properties": {
+            "fields": {**one_column, "minItems": 2, "maxItems": 2},
+            "reference": {
+                "required": ["resourceFromField", "fields"],
+                "properties": {
+                    "resourceFromField": {"type": "string"},
+                    "fields": one_column,
+                },
             },
-        }
-        for kind, rule in RULES.items()
-    ]
+            "description": {"type": "string"},
+        },
+    }
+    rule = {
+        "required": ["rule"],
+        "properties": {"rule": {"enum": list(RULES)}},
+        "allOf": [
+            {
+                "if": {"properties": {"rule": {"const": name}}},
+                "then": {
+                    "required": list(kind.columns),
+                    "propertyNames": {"enum": ["rule", *kind.columns]},
+                    "additionalProperties": {"type": "string"},
+                },
+            }
+            for name, kind in RULES.items()
+        ],
+    }
+    number = {"type": "number"}
+    field["constraints"] = {"properties": {"minimum": number, "maximum": number}}
     return {
-        "type": "object",
         "required": ["name", "fields", "primaryKey"],
         "properties": {
-            "name": {"type": "string"},
-            "title": {"type": "string"},
-            "description": {"type": "string"},
             "primaryKey": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-            "fields": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["name", "type"],
-                    "properties": {
-                        "name": {"type": "string", "minLength": 1},
-                        "type": {"enum": list(ARROW_TYPES)},
-                        "description": {"type": "string"},
-                        "title": {"type": "string"},
-                        "itemType": {"const": "string"},
-                        "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
-                        "codelist": {"enum": list(CODELISTS)},
-                        "enumDescriptions": {
-                            "type": "object",
-                            "additionalProperties": {"type": "string"},
-                        },
-                        "constraints": {
-                            "type": "object",
-                            "properties": {
-                                "required": {"type": "boolean"},
-                                "unique": {"type": "boolean"},
-                                "pattern": {"type": "string"},
-                                "enum": {
-                                    "type": "array",
-                                    "items": {"type": "string"},
-                                    "minItems": 1,
-                                },
-                                "minimum": {"type": "number"},
-                                "maximum": {"type": "number"},
-                            },
-                            "propertyNames": {
-                                "enum": [
-                                    "required",
-                                    "unique",
-                                    "pattern",
-                                    "enum",
-                                    "minimum",
-                                    "maximum",
-                                ]
-                            },
-                        },
-                    },
-                },
-            },
+            "fields": {"items": {"properties": field}},
             "foreignKeys": {
-                "type": "array",
                 "items": {
-                    "type": "object",
-                    "required": ["fields", "reference"],
                     "properties": {
-                        "fields": column_names,
-                        "reference": {
-                            "type": "object",
-                            "required": ["resource", "fields"],
-                            "properties": {
-                                "resource": {"type": "string"},
-                                "fields": column_names,
-                            },
-                        },
-                    },
-                },
+                        "fields": one_column,
+                        "reference": {"properties": {"fields": one_column}},
+                    }
+                }
             },
-            "recordLinks": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["fields", "reference", "description"],
-                    "properties": {
-                        "fields": {**column_names, "minItems": 2, "maxItems": 2},
-                        "reference": {
-                            "type": "object",
-                            "required": ["resourceFromField", "fields"],
-                            "properties": {
-                                "resourceFromField": {"type": "string"},
-                                "fields": column_names,
-                            },
-                        },
-                        "description": {"type": "string"},
-                    },
-                },
-            },
-            "rules": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["rule"],
-                    "properties": {"rule": {"enum": list(RULES)}},
-                    "allOf": rules,
-                },
-            },
+            "recordLinks": {"type": "array", "items": link},
+            "rules": {"type": "array", "items": rule},
         },
     }
 
@@ -335,6 +302,12 @@ def _table_problems(descriptor: dict[str, Any], name: str) -> list[str]:
         if field["type"] != "list" and ("delimiter" in field or "itemType" in field):
             problems.append(
                 f"field {field['name']!r}: delimiter and itemType are for list fields"
+            )
+    for column, kind in READ_BY_THE_CHECKS.get(name, {}).items():
+        found = [field["type"] for field in fields if field["name"] == column]
+        if found != [kind]:
+            problems.append(
+                f"field {column!r} must be there, of type {kind!r}: the checks read it"
             )
     for column in descriptor["primaryKey"]:
         if column not in names:
@@ -442,9 +415,9 @@ def _reference_problems(
             problems.append(
                 f"foreign key {key.column}: there is no table {key.resource!r}; the tables are: {', '.join(schemas)}"
             )
-        elif key.target not in target.field_names:
+        elif _type_of(target, key.target) != "string":
             problems.append(
-                f"foreign key {key.column}: table {key.resource!r} has no column {key.target!r}"
+                f"foreign key {key.column}: table {key.resource!r} has no string column {key.target!r}"
             )
     for link in schema.record_links:
         for table in link.tables:
@@ -453,8 +426,12 @@ def _reference_problems(
                 problems.append(
                     f"record link {link.table_column}: there is no table {table!r}"
                 )
-            elif link.key not in target.field_names:
+            elif _type_of(target, link.key) != "string":
                 problems.append(
-                    f"record link {link.table_column}: table {table!r} has no column {link.key!r}"
+                    f"record link {link.table_column}: table {table!r} has no string column {link.key!r}"
                 )
     return problems
+
+
+def _type_of(schema: TableSchema, column: str) -> str | None:
+    return next((field.type for field in schema.fields if field.name == column), None)
