@@ -39,12 +39,20 @@ def _valid_checkout(root: Path, needs: set[str]):
 
 def _coverage(root: Path, *, uncovered_only: bool) -> int:
     from .coverage import coverage, format_report
+    from .provenance import SourceFiles
 
     checkout = _valid_checkout(root, {"sources", "evidence", "exclusions"})
     if checkout is None:
         return 1
+    files, problems = SourceFiles.load(
+        root, checkout.frames["sources"], "dataset/csv/sources.csv"
+    )
+    if problems:
+        for problem in problems:
+            print(problem)
+        return 1
     lines, complete = format_report(
-        coverage(root, checkout.frames), uncovered_only=uncovered_only
+        coverage(files.texts, checkout.frames), uncovered_only=uncovered_only
     )
     print("\n".join(lines))
     return 0 if complete else 1
@@ -55,24 +63,38 @@ def _locate(root: Path, source_id: str, words: str) -> int:
     import io
     import re
 
-    from .layout import SCHEMA_DIR, SOURCES_DIR, source_path
+    from . import files
+    from .layout import SOURCES_DIR
     from .locate import locate
+    from .problems import escaped
     from .provenance import read_source_text
     from .schemas import SchemaError, read_schemas
 
     try:
-        pattern = read_schemas(root / SCHEMA_DIR)["sources"].field("source_id").pattern
+        pattern = read_schemas(root)["sources"].field("source_id").pattern
     except SchemaError as error:
         for problem in error.problems:
             print(problem)
         return 1
     # A source id that breaks the schema's pattern could name a path outside dataset/sources/.
-    path = root / source_path(source_id)
-    if pattern is None or not re.fullmatch(pattern, source_id) or not path.is_file():
-        known = sorted(p.stem for p in (root / SOURCES_DIR).glob("*.txt"))
-        print(f"{source_id}: no such source; the sources are: {', '.join(known)}")
+    try:
+        if pattern is None or not re.fullmatch(pattern, source_id):
+            raise FileNotFoundError(source_id)
+        text = read_source_text(root, source_id)
+    except (OSError, files.UnsafePath, UnicodeDecodeError) as error:
+        try:
+            known = [
+                Path(name).stem
+                for name in files.list_folder(root, SOURCES_DIR.as_posix())
+            ]
+        except files.UnsafePath:
+            known = []
+        reason = (
+            "no such source" if isinstance(error, FileNotFoundError) else str(error)
+        )
+        print(escaped(f"{source_id}: {reason}; the sources are: {', '.join(known)}"))
         return 1
-    passages, exact = locate(read_source_text(path), words)
+    passages, exact = locate(text, words)
     if not passages:
         print("not found, and no passage of the source is close to these words")
         return 1

@@ -10,12 +10,10 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from .layout import source_path
-from .provenance import read_source_text
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
@@ -126,7 +124,9 @@ def source_coverage(source_id: str, text: str, spans: Spans) -> list[Sentence]:
     return found
 
 
-def coverage(root: Path, frames: dict[str, pd.DataFrame]) -> dict[str, list[Sentence]]:
+def coverage(
+    texts: dict[str, str], frames: dict[str, pd.DataFrame]
+) -> dict[str, list[Sentence]]:
     """Per source id, its fact-bearing sentences and whether recorded spans cover them."""
     recorded: dict[str, list[tuple[int, int]]] = {}
     for name in ("evidence", "exclusions"):
@@ -134,15 +134,12 @@ def coverage(root: Path, frames: dict[str, pd.DataFrame]) -> dict[str, list[Sent
             ["source_id", "quote_start", "quote_end"]
         ].itertuples(index=False):
             recorded.setdefault(source_id, []).append((int(start), int(end)))
-    result = {}
-    for source_id, path in frames["sources"][["source_id", "path"]].itertuples(
-        index=False
-    ):
-        text = read_source_text(Path(root) / path)
-        result[source_id] = source_coverage(
-            source_id, text, Spans(recorded.get(source_id, []))
+    return {
+        source_id: source_coverage(
+            source_id, texts[source_id], Spans(recorded.get(source_id, []))
         )
-    return result
+        for source_id in frames["sources"]["source_id"]
+    }
 
 
 def format_report(

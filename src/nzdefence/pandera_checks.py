@@ -113,11 +113,12 @@ def _field_checks(field: Field) -> list[tuple[pa.Check, Said]]:
                 pc.is_in(items, value_set=codes),
             )
 
-        message = "holds a code that is not" if field.type == "list" else "is not an"
-        add(
-            pa.Check(_passes(field, is_code), name="codelist"),
-            f"{message} {field.codelist} code",
+        message = (
+            f"holds a code that is not {field.codelist}"
+            if field.type == "list"
+            else f"is not an {field.codelist} code"
         )
+        add(pa.Check(_passes(field, is_code), name="codelist"), message)
     return found
 
 

@@ -13,6 +13,7 @@ the installed matplotlib.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 from dataclasses import asdict, dataclass
@@ -20,6 +21,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 FIGURE_STEM = Path("docs") / "timeline"
+MAX_SVG_BYTES = 64 << 20
 STYLE_VERSION = "2"  # bump when the drawing changes, so that the build redraws
 PANELS = ("agreements", "exercises", "deployments")
 _DIGEST = re.compile(rb"nzdefence-timeline-digest:([0-9a-f]{64})")
@@ -104,10 +106,15 @@ def digest(tables: dict) -> str:
 
 def drawn_digest(root: Path) -> str | None:
     """The digest embedded in the committed SVG, if there is one."""
-    svg = root / FIGURE_STEM.with_suffix(".svg")
-    if not svg.is_file():
+    from . import files
+
+    try:
+        svg = files.read_bytes(
+            root, FIGURE_STEM.with_suffix(".svg").as_posix(), limit=MAX_SVG_BYTES
+        )
+    except (FileNotFoundError, files.UnsafePath):
         return None
-    match = _DIGEST.search(svg.read_bytes())
+    match = _DIGEST.search(svg)
     return match.group(1).decode() if match else None
 
 
@@ -122,6 +129,15 @@ def _country_name(code: str) -> str:
 
 def draw(tables: dict, root: Path) -> list[Path]:
     """Draw the timeline into docs/timeline.png and docs/timeline.svg; return their paths."""
+    from . import files
+
+    figures = render(tables)
+    files.write_atomically(figures, root)
+    return [root / path for path in figures]
+
+
+def render(tables: dict) -> dict[Path, bytes]:
+    """The timeline as SVG and PNG bytes, by path relative to the checkout's root."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -213,16 +229,13 @@ def draw(tables: dict, root: Path) -> list[Path]:
     )
     figure.tight_layout(rect=(0, 0.08, 1, 0.97))
     stamp = f"nzdefence-timeline-digest:{digest(tables)}"
-    written = []
+    figures = {}
     for suffix, metadata in (
         (".svg", {"Date": None, "Description": stamp}),
         (".png", {"Software": None, "Description": stamp}),
     ):
-        path = root / FIGURE_STEM.with_suffix(suffix)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
-        figure.savefig(temporary, format=suffix[1:], dpi=110, metadata=metadata)
-        temporary.replace(path)
-        written.append(path)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=suffix[1:], dpi=110, metadata=metadata)
+        figures[FIGURE_STEM.with_suffix(suffix)] = buffer.getvalue()
     plt.close(figure)
-    return written
+    return figures

@@ -18,12 +18,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        # One line per problem, whatever hostile input put into a column name or a message.
+        # One line per problem, whatever hostile input put into a file name, a column name or
+        # a message.
         column = self.column or "-"
-        if any(char in column for char in ":\n\r\t "):
+        if any(char in column for char in ": ") or not column.isprintable():
             column = repr(column)
-        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
-        return f"{self.path}:{self.row}:{column}: {message}"
+        return escaped(f"{self.path}:{self.row}:{column}: {self.message}")
 
 
 def data_row(index: int) -> int:
@@ -36,3 +36,15 @@ def nearest(value: str, candidates, n: int = 3) -> list[str]:
     import difflib
 
     return difflib.get_close_matches(value, list(candidates), n=n, cutoff=0.6)
+
+
+def escaped(text: str) -> str:
+    """``text`` with every character that is not printable (control characters such as ESC,
+    line breaks, bidirectional overrides) written as a visible escape, so that words a
+    contribution supplied cannot act on a terminal or a CI log."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )

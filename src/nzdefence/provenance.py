@@ -15,14 +15,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import files
 from .layout import SOURCES_DIR, source_path
 from .problems import NOT_A_ROW, Problem, data_row, nearest
 from .schemas import ForeignKey, RecordLink
 
+# A source document is an article or a report: a few thousand words, far below this.
+MAX_SOURCE_BYTES = 16 * files.MiB
 
-def read_source_text(path: Path) -> str:
-    with open(path, encoding="utf-8", newline="") as handle:
-        return handle.read()
+
+def read_source_text(root: Path, source_id: str) -> str:
+    """A source document's text: UTF-8, newlines untranslated. Raises FileNotFoundError,
+    files.UnsafePath, or UnicodeDecodeError."""
+    relative = source_path(source_id).as_posix()
+    return files.read_bytes(root, relative, limit=MAX_SOURCE_BYTES).decode("utf-8")
 
 
 @dataclass
@@ -39,86 +45,66 @@ class SourceFiles:
         """Read each listed source, checking its path, hash and length; report unlisted files."""
         problems = []
         texts: dict[str, str] = {}
-        directory = (root / SOURCES_DIR).resolve()
         listed = set()
-        for index, row in sources.iterrows():
-            source_id, relative = row["source_id"], row["path"]
+
+        def problem(index: int, column: str, message: str) -> None:
+            problems.append(Problem(shown, data_row(index), column, message))
+
+        for index, source_id, relative, sha256, characters in sources[
+            ["source_id", "path", "sha256", "characters"]
+        ].itertuples(name=None):
             if pd.isna(source_id) or pd.isna(relative):
                 continue
             # Its file is accounted for, even if the path is wrong.
             listed.add(source_path(source_id).name)
             expected = source_path(source_id).as_posix()
             if relative != expected:
-                problems.append(
-                    Problem(
-                        shown, data_row(index), "path", f"path must be {expected!r}"
-                    )
-                )
+                problem(index, "path", f"path must be {expected!r}")
                 continue
-            path = (root / relative).resolve()
-            if path.parent != directory:  # never follow a path out of dataset/sources/
-                problems.append(
-                    Problem(
-                        shown,
-                        data_row(index),
-                        "path",
-                        f"path leaves {SOURCES_DIR.as_posix()}/",
-                    )
-                )
+            try:
+                raw = files.read_bytes(root, relative, limit=MAX_SOURCE_BYTES)
+            except FileNotFoundError:
+                problem(index, "path", f"source file {relative} does not exist")
                 continue
-            if not path.is_file():
-                problems.append(
-                    Problem(
-                        shown,
-                        data_row(index),
-                        "path",
-                        f"source file {relative} does not exist",
-                    )
-                )
+            except files.UnsafePath as error:
+                problem(index, "path", str(error))
                 continue
-            raw = path.read_bytes()
             digest = hashlib.sha256(raw).hexdigest()
-            if digest != row["sha256"]:
-                problems.append(
-                    Problem(
-                        shown,
-                        data_row(index),
-                        "sha256",
-                        f"{relative} has changed: its SHA-256 is {digest}; source files must stay byte for byte "
-                        "as published",
-                    )
+            if digest != sha256:
+                problem(
+                    index,
+                    "sha256",
+                    f"{relative} has changed: its SHA-256 is {digest}; source files must stay "
+                    "byte for byte as published",
                 )
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
-                problems.append(
-                    Problem(
-                        shown, data_row(index), "path", f"{relative} is not valid UTF-8"
-                    )
-                )
+                problem(index, "path", f"{relative} is not valid UTF-8")
                 continue
-            if not pd.isna(row["characters"]) and len(text) != row["characters"]:
+            if not pd.isna(characters) and len(text) != characters:
+                problem(
+                    index,
+                    "characters",
+                    f"{relative} has {len(text)} characters, not {characters}",
+                )
+            texts[source_id] = text
+        try:
+            names = files.list_folder(root, SOURCES_DIR.as_posix())
+        except files.UnsafePath as error:
+            names = []
+            problems.append(Problem(shown, NOT_A_ROW, "path", str(error)))
+        for name in names:
+            if name not in listed and not name.startswith("."):
                 problems.append(
                     Problem(
                         shown,
-                        data_row(index),
-                        "characters",
-                        f"{relative} has {len(text)} characters, not {row['characters']}",
+                        NOT_A_ROW,
+                        "source_id",
+                        f"{(SOURCES_DIR / name).as_posix()} has no row in the sources table; add one "
+                        f"(source_id {Path(name).stem!r}, its sha256 and length)",
                     )
                 )
-            texts[source_id] = text
-        if directory.is_dir():
-            for path in sorted(directory.iterdir()):
-                if path.name not in listed and not path.name.startswith("."):
-                    problems.append(
-                        Problem(
-                            shown,
-                            NOT_A_ROW,
-                            "source_id",
-                            f"{(SOURCES_DIR / path.name).as_posix()} has no row in the sources table; add one "
-                            f"(source_id {path.stem!r}, its sha256 and length)",
-                        )
-                    )
         return cls(root, texts), problems
 
 

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import files
 from .dtypes import ARROW_TYPES
-from .layout import SCHEMA_DIR, TABLES, schema_path
+from .layout import TABLES, schema_path
 from .problems import NOT_A_ROW, Problem
 from .rules import CODELISTS, RULES, RuleCheck
 
@@ -131,13 +132,13 @@ class SchemaError(ValueError):
         self.problems = problems
 
 
-def read_schemas(schema_dir: Path) -> dict[str, TableSchema]:
-    """Every table schema in ``schema_dir``, checked, in ``TABLES`` order; raises SchemaError."""
-    schema_dir = Path(schema_dir)
+def read_schemas(root: Path) -> dict[str, TableSchema]:
+    """Every table schema of the checkout at ``root``, checked, in ``TABLES`` order; raises
+    SchemaError."""
     descriptors, problems = {}, []
     for name in TABLES:
-        shown = (SCHEMA_DIR / schema_path(name).name).as_posix()
-        descriptor, found = _read_descriptor(schema_dir / schema_path(name).name, name)
+        shown = schema_path(name).as_posix()
+        descriptor, found = _read_descriptor(Path(root), name)
         problems += [Problem(shown, NOT_A_ROW, "", message) for message in found]
         if not found:
             descriptors[name] = descriptor
@@ -154,12 +155,15 @@ def read_schemas(schema_dir: Path) -> dict[str, TableSchema]:
     return schemas
 
 
-def _read_descriptor(path: Path, name: str) -> tuple[Any, list[str]]:
-    if not path.is_file():
+def _read_descriptor(root: Path, name: str) -> tuple[Any, list[str]]:
+    try:
+        raw = files.read_bytes(
+            root, schema_path(name).as_posix(), limit=MAX_SCHEMA_BYTES
+        )
+    except FileNotFoundError:
         return None, [f"file is missing; it should hold the {name} table schema"]
-    raw = path.read_bytes()
-    if len(raw) > MAX_SCHEMA_BYTES:
-        return None, [f"file is larger than {MAX_SCHEMA_BYTES} bytes"]
+    except files.UnsafePath as error:
+        return None, [error.reason]
     try:
         descriptor = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as error:

@@ -12,11 +12,15 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from . import csvio, provenance
+from . import csvio, files, provenance
 from .dtypes import to_frame
-from .layout import SCHEMA_DIR, csv_path
-from .problems import Problem
+from .layout import csv_path
+from .problems import NOT_A_ROW, Problem
 from .schemas import SchemaError, TableSchema, read_schemas
+
+# A table's CSV file may be at most this large: a million rows of the real tables' width take
+# about a tenth of it, and reading it takes a few times its size in memory.
+MAX_CSV_BYTES = 1024 * files.MiB
 
 
 @dataclass
@@ -41,13 +45,18 @@ def read_checkout(root: Path) -> Checkout:
 
     root = Path(root)
     try:
-        schemas = read_schemas(root / SCHEMA_DIR)
+        schemas = read_schemas(root)
     except SchemaError as error:
         return Checkout(root, {}, problems=error.problems)
     checkout = Checkout(root, schemas)
     for name, schema in schemas.items():
-        path = root / csv_path(name)
-        raw = path.read_bytes() if path.is_file() else None
+        try:
+            raw = files.read_bytes(root, shown(name), limit=MAX_CSV_BYTES)
+        except FileNotFoundError:
+            raw = None
+        except files.UnsafePath as error:
+            checkout.problems.append(Problem(shown(name), NOT_A_ROW, "", error.reason))
+            continue
         table, problems = csvio.read_table(raw, schema, shown(name))
         checkout.problems += problems
         if table is None:
@@ -127,14 +136,17 @@ class Report:
 
 
 def validate(root: Path, *, check_datapackage: bool = True) -> Report:
-    """Every check on the checkout at ``root``. ``check_datapackage=False`` leaves out
-    Frictionless's check of ``datapackage.json``, for a build that is about to rewrite it."""
+    """Every check on the checkout at ``root``. ``check_datapackage=False`` leaves out the
+    check of ``datapackage.json``, for a build that is about to rewrite it."""
     from .datapackage import datapackage_problems
 
     checkout = read_checkout(root)
     problems = list(checkout.problems)
     if checkout.schemas:
         problems += cross_table_problems(checkout)
-    if check_datapackage:
-        problems += datapackage_problems(checkout.root)
+    if check_datapackage and not problems:
+        # Only a valid checkout has a descriptor to compare: it needs the sources' files.
+        problems += datapackage_problems(
+            checkout.root, checkout.frames["sources"], checkout.schemas
+        )
     return Report(sorted(set(problems)), checkout)
