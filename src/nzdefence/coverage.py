@@ -28,7 +28,9 @@ MENTION_PATTERNS = {
         r"\b(?:last|this|next|earlier this|later this|the same) (?:week|month|year)\b|\b(?:today|yesterday|recently)\b",
     ),
     "number": re.compile(rf"\d+(?:[.,]\d+)*|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE),
-    "quotation": re.compile(r"“[^”]{2,}”|\"[^\"]{2,}\"|‘[^’]{2,}’(?!\w)"),
+    # Bounded, so that a quotation mark never closed costs a bounded scan, not the rest of
+    # the text from every mark (quadratic).
+    "quotation": re.compile(r"“[^”]{2,2000}”|\"[^\"]{2,2000}\"|‘[^’]{2,2000}’(?!\w)"),
     "name": re.compile(
         r"\b(?:HMNZS|HMAS|HMS|USS|JS)\s+[A-Z][a-z]+|\b(?:Operation|Project|Exercise)\s+[A-Z][a-z]+|"
         r"\b(?:[A-Z][\w-]*\s+){1,6}(?:Agreement|Pact|Partnership|Alliance|Treaty|Accord|Exercise|Resilience)\b|"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 
 import numpy as np
 import pyarrow as pa
@@ -31,6 +32,8 @@ _INTEGER = r"0|-?[1-9][0-9]{0,14}"
 _NUMBER = r"(0|-?[1-9][0-9]*)(\.[0-9]*[1-9])?|-0\.[0-9]*[1-9]"
 _MAX_NUMBER_CHARACTERS = 17  # 15 significant digits, a sign and a decimal point
 _DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+# A header may hold thousands of unknown names; the first few say what is wrong.
+MAX_UNKNOWN_COLUMNS = 20
 
 
 def line_of(raw: bytes, byte_offset: int) -> int:
@@ -207,10 +210,12 @@ def _header_problems(
     def problem(column: str, message: str) -> None:
         problems.append(Problem(shown, HEADER_ROW, column, message))
 
-    for name in sorted({h for h in header if header.count(h) > 1}):
-        problem(name, f"column {name!r} appears {header.count(name)} times")
-    missing = [name for name in expected if name not in header]
-    unknown = [name for name in header if name not in expected]
+    counts = Counter(header)
+    for name in sorted(name for name, count in counts.items() if count > 1):
+        problem(name, f"column {name!r} appears {counts[name]} times")
+    missing = [name for name in expected if name not in counts]
+    known = set(expected)
+    unknown = [name for name in header if name not in known][:MAX_UNKNOWN_COLUMNS]
     for name in unknown:
         close = nearest(name, missing, n=1)
         hint = (

@@ -63,9 +63,16 @@ def loose(text: str, words: str) -> list[Passage]:
     return found
 
 
+# The fuzzy search compares ``words`` with a window at every word of the text: its cost grows
+# with both lengths, so it is not tried beyond these.
+MAX_FUZZY_WORDS = 400
+MAX_FUZZY_TEXT = 200_000
+
+
 def closest(text: str, words: str, limit: int = 3) -> list[Passage]:
-    """The passages most like ``words``, word-aligned windows of about the same length."""
-    if not words.strip():
+    """The passages most like ``words``, word-aligned windows of about the same length; none
+    when ``words`` or ``text`` is too long to search this way."""
+    if not words.strip() or len(words) > MAX_FUZZY_WORDS or len(text) > MAX_FUZZY_TEXT:
         return []
     haystack, origins = normalised(text)
     needle = _SPACES.sub(" ", words.translate(_EQUIVALENT)).strip().lower()

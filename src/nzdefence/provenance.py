@@ -132,17 +132,33 @@ def quote_problems(
         count=len(spans),
     )
     problems = []
-    for position in np.flatnonzero(complete & ~at_offsets).tolist():
+    for hinted, position in enumerate(np.flatnonzero(complete & ~at_offsets).tolist()):
         source_id, start, end = source_ids[position], starts[position], ends[position]
         text, quote = texts[source_id], quotes[position]
         if end > len(text):
             message = f"quote_end {end} is past the end of {source_id} ({len(text)} characters)"
         else:
             message = f"quote is not at {start}–{end} in {source_id}"
-        message += "; " + _where_it_is(text, quote, start, end)
+        if (
+            hinted < MAX_HINTS
+        ):  # each hint searches the source: enough to show the pattern
+            message += "; " + _where_it_is(text, quote, start, end)
         problems.append(
             Problem(shown, data_row(spans.index[position]), "quote", message)
         )
+    # A quote must hold words: a space or a comma supports no field of any record.
+    wordless = spans["quote"].notna().to_numpy() & ~pc.fill_null(
+        pc.match_substring_regex(strings(spans["quote"]), r"\w"), False
+    ).to_numpy(zero_copy_only=False)
+    problems += [
+        Problem(
+            shown,
+            data_row(index),
+            "quote",
+            "quote holds no word; quote the words that support the record",
+        )
+        for index in spans.index[wordless]
+    ]
     return sorted(problems)
 
 
@@ -161,7 +177,7 @@ def _where_it_is(text: str, quote: str, start: int, end: int) -> str:
             f"the source has it at {hit.start}–{hit.end} with different quote marks, dashes or spaces; "
             f"copy it exactly: {hit.text!r}"
         )
-    near = closest(text, quote, limit=1)
+    near = closest(text, quote, limit=1)  # nothing when the quote is too long to search
     if near:
         return f"not found in the source; the closest passage is {near[0].start}–{near[0].end}: {near[0].text!r}"
     return f"not found in the source; the text at those offsets reads {text[start:end][:80]!r}"
@@ -296,9 +312,12 @@ def statement_quote_problems(
     statements: pd.DataFrame, evidence: pd.DataFrame, shown: str, link: RecordLink
 ) -> list[Problem]:
     """A statement of kind quote must have its text verbatim in one of its evidence quotes."""
+    # An id given twice is reported as such; joining each copy to the id's evidence would
+    # multiply rows (a thousand copies, a thousand times the evidence).
     quoted = statements.loc[
         (statements["kind"] == "quote").to_numpy()
-        & statements["text"].notna().to_numpy(),
+        & statements["text"].notna().to_numpy()
+        & ~statements[link.key].duplicated().to_numpy(),
         [link.key, "text"],
     ]
     cited = evidence.loc[
@@ -327,7 +346,14 @@ def statement_quote_problems(
     ]
 
 
+# A fuzzy "nearest id" search costs time in proportion to the ids searched: beyond this many,
+# the hint is left out.
+MAX_HINT_CANDIDATES = 20_000
+
+
 def _hint(value: str, candidates) -> str:
+    if len(candidates) > MAX_HINT_CANDIDATES:
+        return ""
     close = nearest(value, candidates)
     return f"; nearest: {', '.join(close)}" if close else ""
 
