@@ -7,17 +7,13 @@ small valid checkout ``base/``) and ``expected.txt`` (lines, or their beginnings
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-from collections import OrderedDict
 from pathlib import Path
 
 import pytest
 from conftest import REPO
 
-from nzdefence import parallel
-from nzdefence import validate as validate_module
 from nzdefence.cli import main
 
 CORPUS = Path(__file__).parent / "contributions"
@@ -58,32 +54,6 @@ def test_broken_contribution_is_rejected_with_located_lines(case, tmp_path, caps
         assert any(line.startswith(expected) for line in printed), (expected, printed)
 
 
-@pytest.mark.skipif(not parallel.can_fork(), reason="fork is used only on Linux")
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_forked_checks_report_exactly_what_threaded_checks_report(
-    case, tmp_path, capsys, monkeypatch
-):
-    """Large checkouts run the single-table checks in a forked child; small ones in a thread.
-    Forcing each way on every broken contribution must print the same lines."""
-    root = assemble(tmp_path / "checkout", case)
-    forks = []
-    in_child = parallel.in_child
-
-    def counted_in_child(work):
-        forks.append(work)
-        return in_child(work)
-
-    monkeypatch.setattr(parallel, "in_child", counted_in_child)
-    printed = {}
-    for way, fork_from_rows in (("threads", 10**12), ("fork", 0)):
-        monkeypatch.setattr(validate_module, "_CHECKED", OrderedDict())
-        monkeypatch.setattr(validate_module, "FORK_FROM_ROWS", fork_from_rows)
-        main(["validate", str(root)])
-        printed[way] = capsys.readouterr().out
-    assert len(forks) == 1
-    assert printed["fork"] == printed["threads"]
-
-
 def test_text_na_none_null_are_kept_as_text(tmp_path):
     root = assemble(tmp_path / "checkout")
     path = root / "dataset/csv/actors.csv"
@@ -101,33 +71,3 @@ def test_text_na_none_null_are_kept_as_text(tmp_path):
         "None",
         "null",
     )
-
-
-@pytest.mark.skipif(not parallel.can_fork(), reason="fork is used only on Linux")
-@pytest.mark.parametrize("failure", ["fork refused", "child killed"])
-def test_validation_completes_when_the_child_cannot_do_its_part(
-    failure, tmp_path, capsys, monkeypatch
-):
-    root = assemble(tmp_path / "checkout", CORPUS / "13-duplicate-id")
-    monkeypatch.setattr(validate_module, "_CHECKED", OrderedDict())
-    main(["validate", str(root)])
-    expected = capsys.readouterr().out
-    monkeypatch.setattr(validate_module, "_CHECKED", OrderedDict())
-    monkeypatch.setattr(validate_module, "FORK_FROM_ROWS", 0)
-    if failure == "fork refused":
-
-        def fork_refused():
-            raise BlockingIOError("fork: resource temporarily unavailable")
-
-        monkeypatch.setattr(os, "fork", fork_refused)
-    else:
-        parent, check = os.getpid(), validate_module.schema_check_results
-
-        def killed_in_child(checkout, unchecked):
-            if os.getpid() != parent:
-                os._exit(9)  # as the out-of-memory killer would end it
-            return check(checkout, unchecked)
-
-        monkeypatch.setattr(validate_module, "schema_check_results", killed_in_child)
-    assert main(["validate", str(root)]) == 1
-    assert capsys.readouterr().out == expected
