@@ -8,10 +8,9 @@ import shutil
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import REPO
+from conftest import LOCATED, REPO, assemble
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_contributions import LOCATED, assemble
 
 from nzdefence.build import parquet_bytes, publishable
 from nzdefence.csvio import read_table, to_csv
