@@ -19,7 +19,7 @@ CASES = sorted(
 
 
 def test_corpus_is_large_enough():
-    assert len(CASES) >= 45
+    assert len(CASES) >= 50
 
 
 def test_base_is_a_valid_checkout(tmp_path, capsys):
