@@ -204,14 +204,22 @@ def mutate_bytes(raw: bytes, data) -> bytes:
 
 @given(data=st.data())
 def test_validator_never_raises_and_always_locates(fuzz_root, data):
-    path = fuzz_root / data.draw(st.sampled_from(MUTABLE))
-    original = path.read_bytes()
-    mutate = data.draw(st.sampled_from([mutate_cells, mutate_rows, mutate_bytes]))
+    # Up to three files broken at once: each run of the validator, the cost of an example,
+    # then tries several mutations and how they meet.
+    names = data.draw(
+        st.lists(st.sampled_from(MUTABLE), min_size=1, max_size=3, unique=True)
+    )
+    originals = {name: (fuzz_root / name).read_bytes() for name in names}
     try:
-        path.write_bytes(mutate(original, data))
+        for name, original in originals.items():
+            mutate = data.draw(
+                st.sampled_from([mutate_cells, mutate_rows, mutate_bytes])
+            )
+            (fuzz_root / name).write_bytes(mutate(original, data))
         report = validate(fuzz_root)
     finally:
-        path.write_bytes(original)
+        for name, original in originals.items():
+            (fuzz_root / name).write_bytes(original)
     for problem in report.problems:
         line = str(problem)
         assert "\n" not in line and LOCATED.fullmatch(line), line
