@@ -1,15 +1,48 @@
-"""Shared fixtures: a scratch copy of the real checkout that a test may break."""
+"""Shared fixtures: a scratch copy of the real checkout that a test may break, the small
+checkout of the contribution corpus, and the Hypothesis profiles."""
 
 from __future__ import annotations
 
 import csv
+import json
+import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
+CORPUS = Path(__file__).parent / "contributions"
+
+# The tables the dataset has, written out here rather than imported: a table added or dropped
+# must be a deliberate change to the tests too.
+FACT_TABLES = ("agreements", "exercises", "deployments", "budgets", "statements")
+TABLES = ("sources", "actors", *FACT_TABLES, "evidence", "exclusions")
+
+# path:row:column: message, one problem per line.
+LOCATED = re.compile(r"[^\s:][^:\n]*:\d+:[^\n]+?: \S.*")
+
+# About 100 examples a property while working; 1,000 in CI (.ci/run sets
+# HYPOTHESIS_PROFILE=ci). The "ci" profile keeps Hypothesis's own CI settings (derandomized,
+# no example database), which it also loads by itself where it detects a CI service.
+# No deadline: a validator run takes as long as the machine's load makes it.
+settings.register_profile(
+    "default", settings.get_profile("default"), max_examples=100, deadline=None
+)
+settings.register_profile(
+    "ci", settings.get_profile("ci"), max_examples=1000, deadline=None
+)
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
+
+
+def schema_fields(name: str, root: Path = REPO) -> list[dict]:
+    """The fields of a table as its Table Schema in schema/ defines them."""
+    path = root / "schema" / f"{name}.schema.json"
+    return json.loads(path.read_text(encoding="utf-8"))["fields"]
 
 
 def copy_checkout(target: Path) -> Path:
@@ -30,6 +63,24 @@ def copy_checkout(target: Path) -> Path:
 def checkout(tmp_path: Path) -> Path:
     """A copy of the real checkout: schemas, data, and every file the build generates."""
     return copy_checkout(tmp_path / "checkout")
+
+
+@pytest.fixture(scope="session")
+def real_report():
+    """``validate`` on the real checkout, once for every test that reads the real data."""
+    from nzdefence.validate import validate
+
+    return validate(REPO)
+
+
+def assemble(target: Path, case: Path | None = None) -> Path:
+    """The corpus's small valid checkout (tests/contributions/base) with the real schemas,
+    and a broken contribution's files laid over it."""
+    shutil.copytree(REPO / "schema", target / "schema")
+    shutil.copytree(CORPUS / "base", target, dirs_exist_ok=True)
+    if case is not None:
+        shutil.copytree(case / "overlay", target, dirs_exist_ok=True)
+    return target
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:

@@ -1,18 +1,20 @@
-"""The benchmark's synthetic datasets are consistent checkouts: they validate and build clean."""
+"""scripts/benchmark.py still starts: it is run by hand, so nothing else notices when the code
+it imports is renamed or removed. (It measures speed; the tests do not.)"""
 
 from __future__ import annotations
 
-from nzdefence.benchmark import synthesize
-from nzdefence.build import build
-from nzdefence.validate import validate
+import subprocess
+import sys
+
+from conftest import REPO
 
 
-def test_synthetic_checkout_builds_and_validates(tmp_path):
-    counts = synthesize(tmp_path / "synthetic", 2_000)
-    assert counts["evidence"] == 5 * counts["agreements"] > 0
-    assert build(tmp_path / "synthetic").ok
-    report = validate(tmp_path / "synthetic")
-    assert report.ok, [str(problem) for problem in report.problems[:5]]
-    assert sum(len(frame) for frame in report.checkout.frames.values()) == sum(
-        counts.values()
+def test_benchmark_script_starts():
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts/benchmark.py"), "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: ")

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import site
 import subprocess
 import sys
 import textwrap
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import REPO
+from conftest import REPO, TABLES, schema_fields
 
-from nzdefence.csvio import cell_text
-from nzdefence.schemas import TABLES, enum_values, read_schemas
-
-SCHEMAS = read_schemas(REPO / "schema")
 PARQUET = REPO / "dataset" / "parquet"
+
+
+def is_enum(field: dict) -> bool:
+    return "enum" in field.get("constraints", {})
 
 
 def test_frictionless_cli_validates_the_package_row_by_row():
@@ -43,7 +47,8 @@ DUCKDB_TYPES = {
 
 @pytest.mark.parametrize("name", TABLES)
 def test_duckdb_reads_every_parquet_file(name):
-    duckdb = pytest.importorskip("duckdb")
+    import duckdb
+
     described = (
         duckdb.connect()
         .sql(f"DESCRIBE SELECT * FROM '{PARQUET / name}.parquet'")
@@ -52,11 +57,9 @@ def test_duckdb_reads_every_parquet_file(name):
     expected = [
         (
             field["name"],
-            "VARCHAR"
-            if enum_values(field) is not None
-            else DUCKDB_TYPES[field["type"]],
+            "VARCHAR" if is_enum(field) else DUCKDB_TYPES[field["type"]],
         )
-        for field in SCHEMAS[name].fields
+        for field in schema_fields(name)
     ]
     assert [(row[0], row[1]) for row in described] == expected
     ((count,),) = (
@@ -69,7 +72,8 @@ def test_duckdb_reads_every_parquet_file(name):
 
 @pytest.mark.parametrize("name", TABLES)
 def test_polars_reads_every_parquet_file(name):
-    pl = pytest.importorskip("polars")
+    import polars as pl
+
     frame = pl.read_parquet(PARQUET / f"{name}.parquet")
     types = {
         "string": pl.String,
@@ -78,11 +82,19 @@ def test_polars_reads_every_parquet_file(name):
         "date": pl.Date,
         "list": pl.List(pl.String),
     }
-    for field in SCHEMAS[name].fields:
-        expected = (
-            pl.Categorical if enum_values(field) is not None else types[field["type"]]
-        )
+    for field in schema_fields(name):
+        expected = pl.Categorical if is_enum(field) else types[field["type"]]
         assert frame.schema[field["name"]] == expected, field["name"]
+
+
+# A CSV cell as the value its schema type says it is, read independently of nzdefence.
+READ_AS = {
+    "string": str,
+    "integer": int,
+    "number": float,
+    "date": date.fromisoformat,
+    "list": lambda cell: cell.split(";"),
+}
 
 
 @pytest.mark.parametrize("name", TABLES)
@@ -92,40 +104,54 @@ def test_csv_in_pandas_equals_parquet(name):
     )
     parquet = pq.read_table(PARQUET / f"{name}.parquet")
     assert list(csv.columns) == parquet.column_names
-    for column in csv.columns:
-        assert csv[column].tolist() == [
-            cell_text(value) for value in parquet[column].to_pylist()
-        ], column
+    for field in schema_fields(name):
+        read = READ_AS[field["type"]]
+        column = field["name"]
+        assert [read(cell) if cell else None for cell in csv[column]] == parquet[
+            column
+        ].to_pylist(), column
 
 
 def test_wheel_in_a_fresh_virtual_environment_loads_every_table(tmp_path):
+    """Build the wheel and install it in a new virtual environment, offline: no index, no
+    configured wheel folders, no build isolation. The new environment gets its
+    dependencies by seeing this one's site-packages, added after its own."""
+    if importlib.util.find_spec("hatchling") is None:
+        pytest.fail(
+            "building the wheel offline needs hatchling here: pip install hatchling"
+        )
+    offline = {**os.environ, "PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": os.devnull}
+    offline.pop("PIP_FIND_LINKS", None)
+    pip = [sys.executable, "-m", "pip"]
     wheels, venv = tmp_path / "wheels", tmp_path / "venv"
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "-w",
-            str(wheels),
-            str(REPO),
-        ],
+        [*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
+        + ["-w", str(wheels), str(REPO)],
         check=True,
+        env=offline,
     )
     (wheel,) = wheels.glob("nzdefence-*.whl")
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True
+    )
     python = venv / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", str(wheel)],
+        [*pip, "--python", str(python), "install", "--quiet", "--no-deps"]
+        + ["--no-index", str(wheel)],
         check=True,
         cwd=tmp_path,
+        env=offline,
+    )
+    # Added only now: pip would take this environment's editable nzdefence as installed.
+    (own_site,) = (venv / "lib").glob("python3.*/site-packages")
+    (own_site / "dependencies.pth").write_text(
+        "\n".join(site.getsitepackages()) + "\n", encoding="utf-8"
     )
     code = textwrap.dedent(
         """
         import nzdefence
-        assert "site-packages" in nzdefence.__file__, nzdefence.__file__
+        import sys
+        assert nzdefence.__file__.startswith(sys.prefix + "/lib/"), nzdefence.__file__
         print(nzdefence.cite())
         print(",".join(f"{name}={len(nzdefence.load(name))}" for name in nzdefence.tables()))
         """

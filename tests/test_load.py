@@ -7,10 +7,9 @@ import sys
 
 import pandas as pd
 import pytest
-from conftest import REPO
+from conftest import REPO, TABLES
 
 import nzdefence
-from nzdefence.schemas import TABLES
 
 
 def test_tables_lists_every_table():

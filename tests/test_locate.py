@@ -5,61 +5,63 @@ from __future__ import annotations
 from conftest import REPO
 
 from nzdefence.cli import main
-from nzdefence.locate import closest, locate, loose
-from nzdefence.provenance import read_source_text
 
 SOURCE = "004_9f5748521d0dcdb6"
-TEXT = read_source_text(REPO / "dataset/sources" / f"{SOURCE}.txt")
+# As the project reads a source: UTF-8, newlines untouched, offsets in code points.
+with open(REPO / f"dataset/sources/{SOURCE}.txt", encoding="utf-8", newline="") as f:
+    TEXT = f.read()
+NOT_EXACT = "not found exactly; the closest passages, as they stand in the source:"
+
+
+def located(words: str, capsys) -> tuple[int, list[str]]:
+    code = main(["locate", SOURCE, words, "--root", str(REPO)])
+    return code, capsys.readouterr().out.splitlines()
+
+
+def passage(start: int, end: int, similarity: str = "") -> list[str]:
+    return [
+        f"quote_start={start} quote_end={end}{similarity}",
+        f"  source_id,quote,quote_start,quote_end: {SOURCE},{TEXT[start:end]},{start},{end}",
+    ]
 
 
 def test_exact_words_give_offsets_that_read_back(capsys):
     words = "Information Security Agreement (ISA)"
-    assert main(["locate", SOURCE, words, "--root", str(REPO)]) == 0
-    out = capsys.readouterr().out
     start = TEXT.index(words)
-    assert f"quote_start={start} quote_end={start + len(words)}" in out
-    assert f"{SOURCE},{words},{start},{start + len(words)}" in out
+    assert located(words, capsys) == (0, passage(start, start + len(words)))
 
 
-def test_straight_quotes_find_the_curly_original():
-    typed = 'Collins declared: "Our forces already work well together'
-    passages, exact = locate(TEXT, typed)
-    assert not exact and len(passages) == 1
-    assert (
-        passages[0].text == "Collins declared: “Our forces already work well together"
+def test_straight_quotes_find_the_curly_original(capsys):
+    original = "Collins declared: “Our forces already work well together"
+    start = TEXT.index(original)
+    typed = original.replace("“", '"')
+    assert located(typed, capsys) == (
+        1,
+        [NOT_EXACT, *passage(start, start + len(original), "  (similarity 1.00)")],
     )
-    assert TEXT[passages[0].start : passages[0].end] == passages[0].text
 
 
-def test_whitespace_and_dashes_are_forgiven():
-    (passage,) = loose(TEXT, "our  near region-the Indo-Pacific")
-    assert passage.text == "our near region—the Indo-Pacific"
+def test_whitespace_and_dashes_are_forgiven(capsys):
+    original = "our near region—the Indo-Pacific"
+    start = TEXT.index(original)
+    assert located("our  near region-the Indo-Pacific", capsys) == (
+        1,
+        [NOT_EXACT, *passage(start, start + len(original), "  (similarity 1.00)")],
+    )
 
 
 def test_misspelt_words_give_the_closest_passages(capsys):
-    assert (
-        main(
-            [
-                "locate",
-                SOURCE,
-                "Colins declared Our forces alredy work well togther",
-                "--root",
-                str(REPO),
-            ]
-        )
-        == 1
-    )
-    out = capsys.readouterr().out
-    assert out.startswith("not found exactly; the closest passages")
-    best = closest(TEXT, "Colins declared Our forces alredy work well togther")[0]
-    assert (
-        best.text.startswith("Collins declared: “Our forces") and best.similarity > 0.9
-    )
+    code, lines = located("Colins declared Our forces alredy work well togther", capsys)
+    assert (code, lines[0]) == (1, NOT_EXACT)
+    best = lines[1]
+    start = TEXT.index("Collins declared: “Our forces")
+    assert best.startswith(f"quote_start={start} quote_end=")
+    assert float(best.rsplit("similarity ", 1)[1].rstrip(")")) > 0.9
 
 
 def test_unknown_or_path_like_source_is_refused(capsys):
     assert main(["locate", "../../etc/passwd", "root", "--root", str(REPO)]) == 1
-    assert (
-        "no such source; the sources are: 000_80944da66ceb52dd"
-        in capsys.readouterr().out
+    sources = sorted(path.stem for path in (REPO / "dataset/sources").glob("*.txt"))
+    assert capsys.readouterr().out == (
+        f"../../etc/passwd: no such source; the sources are: {', '.join(sources)}\n"
     )
