@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import REPO, TABLES, edit_table, schema_fields
 
-from nzdefence import build as build_module
+from nzdefence import files as files_module
 from nzdefence.cli import main
 
 STALE = "differs from what nzdefence build writes; run nzdefence build"
@@ -111,7 +111,7 @@ def test_interrupted_build_leaves_previous_outputs_intact(checkout, monkeypatch)
 
     edit_table(checkout, "actors", reword)
     before = outputs_of(checkout)
-    real_fsync, calls = build_module.os.fsync, []
+    real_fsync, calls = files_module.os.fsync, []
 
     def fail_on_third_file(fd):
         calls.append(fd)
@@ -119,7 +119,7 @@ def test_interrupted_build_leaves_previous_outputs_intact(checkout, monkeypatch)
             raise OSError("disk full")
         real_fsync(fd)
 
-    monkeypatch.setattr(build_module.os, "fsync", fail_on_third_file)
+    monkeypatch.setattr(files_module.os, "fsync", fail_on_third_file)
     with pytest.raises(OSError, match="disk full"):
         main(["build", str(checkout)])
     assert outputs_of(checkout) == before

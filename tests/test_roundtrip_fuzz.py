@@ -18,7 +18,7 @@ from nzdefence.csvio import read_table, to_csv
 from nzdefence.schemas import read_schemas
 from nzdefence.validate import validate
 
-SCHEMAS = read_schemas(REPO / "schema")
+SCHEMAS = read_schemas(REPO)
 
 
 def round_trip(csv_bytes: bytes, name: str) -> str:
@@ -27,7 +27,7 @@ def round_trip(csv_bytes: bytes, name: str) -> str:
     published = pq.read_table(
         io.BytesIO(parquet_bytes(publishable(table, SCHEMAS[name])))
     )
-    return to_csv(published)
+    return to_csv(published, SCHEMAS[name])
 
 
 @pytest.mark.parametrize("name", TABLES)
@@ -80,11 +80,11 @@ code_list = st.lists(
 ).map(";".join)
 
 
-def cell_for(field: dict):
+def cell_for(field):
     empty = st.just("")
-    if "enum" in field.get("constraints", {}):
-        return st.one_of(empty, st.sampled_from(field["constraints"]["enum"]))
-    kind = field["type"]
+    if field.enum is not None:
+        return st.one_of(empty, st.sampled_from(field.enum))
+    kind = field.type
     if kind == "integer":
         return st.one_of(empty, st.integers(-(10**14), 10**14).map(str))
     if kind == "number":
@@ -102,7 +102,7 @@ def table_csv(draw, name: str) -> bytes:
     rows = draw(st.lists(st.tuples(*[cell_for(field) for field in fields]), max_size=6))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([field["name"] for field in fields])
+    writer.writerow([field.name for field in fields])
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
 

@@ -164,6 +164,9 @@ def same_output(root: Path, relative: Path, built: bytes) -> bool:
         return False
 
 
+TIMELINE_SVG = "docs/timeline.svg"
+
+
 def timeline(checkout: Checkout) -> tuple[dict[Path, bytes], list[Problem]]:
     """The timeline's files, drawn again if the data they show changed."""
     from .plot import FIGURE_STEM, digest, drawn_digest, render
@@ -204,8 +207,11 @@ def build(root: Path, *, check: bool = False) -> Report:
                     "",
                     "differs from what nzdefence build writes; run nzdefence build",
                 )
-                for path in stale + sorted(figures)
+                for path in stale
             ]
+            if figures:
+                message = "the timeline shows other data than the CSVs hold; run nzdefence build"
+                report.problems.append(Problem(TIMELINE_SVG, NOT_A_ROW, "", message))
             return report
         report.problems += problems
         files.write_atomically({**built, **figures}, root)

@@ -40,10 +40,11 @@ def _walk(root: Path, relative: PurePosixPath | str, *, create: bool = False) ->
         try:
             mode = os.lstat(path).st_mode
         except FileNotFoundError:
-            if create and depth < len(relative.parts):
+            if not create:
+                raise
+            if depth < len(relative.parts):
                 os.mkdir(path)
-                continue
-            raise
+            continue
         if stat.S_ISLNK(mode):
             shown = PurePosixPath(*relative.parts[:depth])
             raise UnsafePath(
