@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, TABLES, assemble, read_rows
+from conftest import REPO, TABLES, read_rows
 
 from nzdefence import csvio
 from nzdefence.schemas import read_schemas
@@ -89,10 +89,10 @@ def test_a_date_is_read_alike_beside_good_and_bad_cells(written):
             row[position] = cell
             lines.append(",".join(row))
         raw = ("\n".join(lines) + "\n").encode("utf-8")
-        table, problems = csvio.read_table(raw, schema, "agreements.csv")
+        table, problems, _ = csvio.read_table(raw, schema, "agreements.csv")
         values = table["date_start"].to_pylist()
         return values[0], [
-            str(p) for p in problems if p.row == 2 and p.column == "date_start"
+            str(p) for p in problems if p.line == 2 and p.column == "date_start"
         ]
 
     alone = date_start_of([written])
@@ -113,45 +113,3 @@ def test_a_malformed_record_link_is_a_schema_problem(checkout):
         "them its reference's resourceFromField"
     )
     assert problems == [expected], problems
-
-
-# Found while pinning the corpus's output; strict, so a fix is noticed and these become cases.
-
-
-@pytest.mark.xfail(
-    strict=True, reason="numbers are printed with :g, so 1234567 reads 1.23457e+06"
-)
-def test_a_large_number_not_in_evidence_is_printed_as_written(tmp_path):
-    root = assemble(tmp_path / "checkout")
-    path = root / "dataset/csv/budgets.csv"
-    path.write_text(
-        path.read_text(encoding="utf-8").replace(
-            ",total_over_period,5,", ",total_over_period,1234567,"
-        ),
-        encoding="utf-8",
-    )
-    expected = (
-        "dataset/csv/budgets.csv:2:value: 1234567 does not appear in any evidence quote of "
-        "'nz-budget-5bn'; quote the words that give it"
-    )
-    assert [str(problem) for problem in validate(root).problems] == [expected]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the header is cut at its first newline, even inside quotes: "
-    "'row has 13 cells; the header has 0'",
-)
-def test_a_line_break_in_a_quoted_header_cell_is_one_cell(tmp_path):
-    root = assemble(tmp_path / "checkout")
-    path = root / "dataset/csv/exercises.csv"
-    path.write_text(
-        path.read_text(encoding="utf-8").replace(",date_start,", ',"date\nstart",', 1),
-        encoding="utf-8",
-    )
-    printed = [str(problem) for problem in validate(root).problems]
-    assert (
-        "dataset/csv/exercises.csv:1:date_start: column 'date_start' is missing"
-        in printed
-    )
-    assert not any("the header has 0" in line for line in printed), printed

@@ -10,13 +10,14 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .dtypes import arrow_type
-from .problems import HEADER_ROW, Problem, data_row, nearest
+from .problems import HEADER_ROW, Problem, nearest
 from .schemas import TableSchema
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -24,13 +25,13 @@ UTF8_BOM = b"\xef\xbb\xbf"
 # mistake or an attack on whoever opens the file, and would slow every reader down.
 MAX_CELL_CHARACTERS = 5_000
 # Spreadsheets treat a cell that starts with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # Numbers are written canonically (no leading zeros, no trailing decimal zeros, no -0, at most
 # 15 significant digits) so that CSV -> Parquet -> CSV gives back every cell exactly.
 _INTEGER = r"0|-?[1-9][0-9]{0,14}"
 _NUMBER = r"(0|-?[1-9][0-9]*)(\.[0-9]*[1-9])?|-0\.[0-9]*[1-9]"
-_MAX_NUMBER_CHARACTERS = 17  # 15 significant digits, a sign and a decimal point
+_MAX_DIGITS = 15  # a float64 holds every number of 15 digits exactly
 _DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 # A header may hold thousands of unknown names; the first few say what is wrong.
 MAX_UNKNOWN_COLUMNS = 20
@@ -42,20 +43,22 @@ def line_of(raw: bytes, byte_offset: int) -> int:
 
 def read_table(
     raw: bytes | None, table: TableSchema, shown: str
-) -> tuple[pa.Table | None, list[Problem]]:
+) -> tuple[pa.Table | None, list[Problem], np.ndarray]:
     """Read and type one table from its file's bytes (None if there is no file).
 
-    Returns (typed table, or None if unreadable; problems)."""
+    Returns the typed table (None if unreadable), the problems, and for each record the
+    physical line of the file it starts on, which every problem in it is located by."""
     problems: list[Problem] = []
+    no_lines = np.zeros(0, dtype=np.int64)
 
-    def problem(row: int, column: str, message: str) -> None:
-        problems.append(Problem(shown, row, column, message))
+    def problem(line: int, column: str, message: str) -> None:
+        problems.append(Problem(shown, line, column, message))
 
     if raw is None:
         problem(
             HEADER_ROW, "", f"file is missing; it should hold the {table.name} table"
         )
-        return None, problems
+        return None, problems, no_lines
     file_bytes = raw
     if raw.startswith(UTF8_BOM):
         problem(
@@ -89,7 +92,7 @@ def read_table(
             "",
             "file holds a NUL byte; it is not a text CSV file",
         )
-        return None, problems
+        return None, problems, no_lines
     if b"\r" in raw:
         problem(
             line_of(raw, raw.index(b"\r")),
@@ -103,46 +106,97 @@ def read_table(
             "",
             f"file is empty; it needs at least the header row: {','.join(table.field_names)}",
         )
-        return None, problems
+        return None, problems, no_lines
 
-    header, strings = _parse(raw)
-    if strings is None:
-        return None, not_utf8() or (
-            problems + _structural_problems(raw.decode("utf-8"), header, shown)
+    parsed = _parse(raw)
+    if parsed.strings is None:
+        structure = _structural_problems(
+            raw.decode("utf-8", errors="replace"), parsed.header, shown
         )
-    header_problems = _header_problems(header, table, shown)
+        return None, not_utf8() or problems + structure, no_lines
+    header_problems = _header_problems(parsed.header, table, shown)
     if header_problems:
         # pyarrow converted, and so checked, only the columns the header names: maybe none.
-        return None, not_utf8() or problems + header_problems
-    strings = strings.rename_columns(table.field_names)
-    problems += _cell_problems(strings, table, shown)
-    typed, conversion = _typed(strings, table, shown)
-    return typed, problems + conversion
+        return None, not_utf8() or problems + header_problems, no_lines
+    strings = parsed.strings.rename_columns(table.field_names)
+    lines = _record_lines(strings, parsed.first_line)
+    strings, lines, blank = _without_blank_lines(strings, lines, raw)
+    problems += [
+        Problem(
+            shown, line, "", "line is blank; a CSV file has no blank lines: remove it"
+        )
+        for line in blank
+    ]
+    problems += _cell_problems(strings, table, shown, lines)
+    typed, conversion = _typed(strings, table, shown, lines)
+    return typed, problems + conversion, lines
 
 
-def _parse(raw: bytes) -> tuple[list[str] | None, pa.Table | None]:
-    """The header and every cell as text, empty cells as null; (header or None, None) when
-    pyarrow cannot read the file (broken structure or encoding)."""
+@dataclass(frozen=True)
+class _Parsed:
+    header: list[str] | None
+    strings: pa.Table | None  # None when pyarrow cannot read the records
+    first_line: int  # the physical line the first record starts on
+
+
+def _end_of_header(raw: bytes) -> int:
+    """The offset of the newline that ends the header record (a quoted cell may hold
+    newlines), or -1 if the file has no complete header record."""
+    quotes, position = 0, 0
+    while True:
+        end = raw.find(b"\n", position)
+        if end == -1:
+            return -1
+        quotes += raw.count(b'"', position, end)
+        if quotes % 2 == 0:
+            return end
+        position = end + 1
+
+
+def _parse(raw: bytes) -> _Parsed:
+    """The header and every cell as text, empty cells as null."""
     import pyarrow.csv as pacsv
 
-    end_of_header = raw.find(b"\n")
+    end = _end_of_header(raw)
+    header_bytes = raw if end == -1 else raw[:end]
+    first_line = header_bytes.count(b"\n") + 2
     try:
-        header_line = (raw if end_of_header == -1 else raw[:end_of_header]).decode(
-            "utf-8"
+        header = next(
+            csv.reader(
+                io.StringIO(header_bytes.decode("utf-8"), newline=""), strict=True
+            ),
+            [],
         )
-        header = next(csv.reader([header_line], strict=True), [])
     except (UnicodeDecodeError, csv.Error):
-        return None, None
+        return _Parsed(None, None, first_line)
+    if (
+        raw.count(b'"') % 2
+    ):  # a quote left open: pyarrow would take the rest as one cell
+        return _Parsed(header, None, first_line)
     names = [f"c{i}" for i in range(len(header))]
+    body = pa.py_buffer(raw)[len(raw) if end == -1 else end + 1 :]
+    if not body:  # a header and no records
+        empty = pa.table({name: pa.array([], pa.string()) for name in names})
+        return _Parsed(header, empty, first_line)
     # Parsing without newlines in cells is faster and splits across threads; a file that has
-    # a quoted newline is parsed again allowing them. pyarrow stops at the first row that
-    # breaks the structure or is not UTF-8; the slow, exact reading then locates them all.
-    for newlines_in_values in (False, True):
+    # a quoted newline is parsed again allowing them, and one with a cell longer than pyarrow's
+    # block in a single block. pyarrow stops at the first row that breaks the structure (a
+    # blank line included) or is not UTF-8; the slow, exact reading then locates them all.
+    for newlines_in_values, block_size in (
+        (False, None),
+        (True, None),
+        (True, len(body) + 1),
+    ):
+        read_options = pacsv.ReadOptions(column_names=names)
+        if block_size is not None:
+            read_options.block_size = block_size
         try:
             strings = pacsv.read_csv(
-                io.BytesIO(raw),
-                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-                parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values),
+                pa.BufferReader(body),
+                read_options=read_options,
+                parse_options=pacsv.ParseOptions(
+                    newlines_in_values=newlines_in_values, ignore_empty_lines=False
+                ),
                 # Only the empty cell is missing: NA, null and None stay text.
                 convert_options=pacsv.ConvertOptions(
                     column_types={name: pa.string() for name in names},
@@ -153,14 +207,44 @@ def _parse(raw: bytes) -> tuple[list[str] | None, pa.Table | None]:
             )
         except (pa.ArrowInvalid, ValueError):
             continue
-        return header, strings
-    return header, None
+        return _Parsed(header, strings, first_line)
+    return _Parsed(header, None, first_line)
+
+
+def _without_blank_lines(
+    strings: pa.Table, lines: np.ndarray, raw: bytes
+) -> tuple[pa.Table, np.ndarray, list[int]]:
+    """The records without the blank lines that pyarrow read as records of empty cells, and
+    the lines they were on."""
+    empty = np.ones(strings.num_rows, dtype=bool)
+    for column in strings.columns:
+        empty &= column.is_null().to_numpy(zero_copy_only=False)
+    if not empty.any():
+        return strings, lines, []
+    # Only now split the file: a record of empty cells written as commas is not blank.
+    physical = raw.split(b"\n")
+    blank = np.array([physical[line - 1] == b"" for line in lines[empty]])
+    drop = np.zeros(strings.num_rows, dtype=bool)
+    drop[np.flatnonzero(empty)[blank]] = True
+    return strings.filter(pa.array(~drop)), lines[~drop], lines[drop].tolist()
+
+
+def _record_lines(strings: pa.Table, first_line: int) -> np.ndarray:
+    """The physical line each record starts on: one more than the last, plus the newlines
+    inside the cells of the records before it."""
+    newlines = np.zeros(strings.num_rows, dtype=np.int64)
+    for column in strings.columns:
+        newlines += pc.fill_null(pc.count_substring(column, "\n"), 0).to_numpy()
+    before = (
+        np.concatenate([[0], np.cumsum(newlines)[:-1]]) if len(newlines) else newlines
+    )
+    return first_line + np.arange(strings.num_rows, dtype=np.int64) + before
 
 
 def _structural_problems(
     text: str, header: list[str] | None, shown: str
 ) -> list[Problem]:
-    """Locate rows that break the CSV structure, reading the file again with Python's csv."""
+    """Locate records that break the CSV structure, reading the file again with Python's csv."""
     problems = []
     width = 0 if header is None else len(header)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -172,22 +256,20 @@ def _structural_problems(
         except StopIteration:
             break
         except csv.Error as error:
-            problems.append(
-                Problem(
-                    shown,
-                    record + 1,
-                    "",
-                    f"CSV syntax error in the record starting on line {start_line}: {error} "
-                    "(is a quoted cell left open, or a quote mark inside an unquoted cell?)",
-                )
+            reason = (
+                f"a cell is longer than {MAX_CELL_CHARACTERS} characters"
+                if "field larger than field limit" in str(error)
+                else f"CSV syntax error: {error} (is a quoted cell left open, or a quote mark "
+                "inside an unquoted cell?)"
             )
+            problems.append(Problem(shown, start_line, "", reason))
             break
         record += 1
         if record > HEADER_ROW and len(cells) != width:
             problems.append(
                 Problem(
                     shown,
-                    record,
+                    start_line,
                     "",
                     f"row has {len(cells)} cells; the header has {width}",
                 )
@@ -234,11 +316,14 @@ def _header_problems(
     return problems
 
 
-def _rows(mask) -> list[int]:
-    return [data_row(i) for i in pc.indices_nonzero(mask).to_pylist()]
+def _rows(mask, lines: np.ndarray) -> list[tuple[int, int]]:
+    """(position, physical line) of each record where ``mask`` is true."""
+    return [(i, int(lines[i])) for i in pc.indices_nonzero(mask).to_pylist()]
 
 
-def _cell_problems(strings: pa.Table, table: TableSchema, shown: str) -> list[Problem]:
+def _cell_problems(
+    strings: pa.Table, table: TableSchema, shown: str, lines: np.ndarray
+) -> list[Problem]:
     problems = []
     for field in table.fields:
         name = field.name
@@ -251,7 +336,7 @@ def _cell_problems(strings: pa.Table, table: TableSchema, shown: str) -> list[Pr
                 long_cells,
                 pc.greater(pc.utf8_length(column), MAX_CELL_CHARACTERS),
             )
-        for row in _rows(long_cells):
+        for _, row in _rows(long_cells, lines):
             problems.append(
                 Problem(
                     shown,
@@ -265,13 +350,13 @@ def _cell_problems(strings: pa.Table, table: TableSchema, shown: str) -> list[Pr
         formula = pc.starts_with(column, FORMULA_PREFIXES[0])
         for prefix in FORMULA_PREFIXES[1:]:
             formula = pc.or_(formula, pc.starts_with(column, prefix))
-        for row in _rows(formula):
+        for _, row in _rows(formula, lines):
             problems.append(
                 Problem(
                     shown,
                     row,
                     name,
-                    "cell starts with =, +, @, a tab or a carriage return, which spreadsheets "
+                    "cell starts with =, +, -, @, a tab or a carriage return, which spreadsheets "
                     "run as a formula; reword it or remove the leading character",
                 )
             )
@@ -279,7 +364,7 @@ def _cell_problems(strings: pa.Table, table: TableSchema, shown: str) -> list[Pr
 
 
 def _typed(
-    strings: pa.Table, table: TableSchema, shown: str
+    strings: pa.Table, table: TableSchema, shown: str, lines: np.ndarray
 ) -> tuple[pa.Table, list[Problem]]:
     """Convert the text columns to their schema types; unconvertible cells become empty."""
     problems = []
@@ -289,12 +374,9 @@ def _typed(
         text = strings[name] if strings.num_rows else pa.array([], pa.string())
 
         def reject(mask, message: str, name=name, text=text) -> None:
-            for row in _rows(mask):
-                problems.append(
-                    Problem(
-                        shown, row, name, message.format(value=text[row - 2].as_py())
-                    )
-                )
+            for position, line in _rows(mask, lines):
+                value = text[position].as_py()
+                problems.append(Problem(shown, line, name, message.format(value=value)))
 
         if kind == "string" or field.enum is not None:
             columns.append(text)
@@ -302,7 +384,7 @@ def _typed(
             pattern = _INTEGER if kind == "integer" else _NUMBER
             well_formed = pc.and_(
                 pc.match_substring_regex(text, f"^(?:{pattern})$"),
-                pc.less_equal(pc.utf8_length(text), _MAX_NUMBER_CHARACTERS),
+                pc.less_equal(pc.count_substring_regex(text, "[0-9]"), _MAX_DIGITS),
             )
             bad = pc.invert(pc.fill_null(well_formed, True))
             word = (

@@ -18,7 +18,7 @@ import pyarrow
 import pyarrow.compute as pc
 
 from .csvio import rows_with_failing_item
-from .problems import NOT_A_ROW, Problem, data_row
+from .problems import NOT_A_ROW, Problem
 from .rules import codelist_values
 from .schemas import Field, TableSchema, anchored
 
@@ -182,9 +182,7 @@ def schema_problems(
     problems = set()
     for case in cases.itertuples(index=False):
         row = (
-            NOT_A_ROW
-            if case.index is None or pd.isna(case.index)
-            else data_row(int(case.index))
+            NOT_A_ROW if case.index is None or pd.isna(case.index) else int(case.index)
         )
         number = (
             None

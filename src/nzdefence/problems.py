@@ -1,19 +1,19 @@
-"""A located problem in the dataset, printed as ``path:row:column: message``."""
+"""A located problem in the dataset, printed as ``path:line:column: message``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Rows are numbered as a spreadsheet shows them: the header is row 1, the first record row 2.
-NOT_A_ROW = 0  # for problems with a whole file or table rather than one of its rows
+# A problem is located by the physical line of its file that an editor or a pull request's
+# diff shows (a record with a line break in a cell spans several; it is located by its first).
+NOT_A_ROW = 0  # for problems with a whole file rather than one of its lines
 HEADER_ROW = 1
-FIRST_DATA_ROW = 2
 
 
 @dataclass(frozen=True, order=True)
 class Problem:
     path: str
-    row: int
+    line: int
     column: str
     message: str
 
@@ -23,12 +23,7 @@ class Problem:
         column = self.column or "-"
         if any(char in column for char in ": ") or not column.isprintable():
             column = repr(column)
-        return escaped(f"{self.path}:{self.row}:{column}: {self.message}")
-
-
-def data_row(index: int) -> int:
-    """The spreadsheet row of the record at 0-based position ``index``."""
-    return index + FIRST_DATA_ROW
+        return escaped(f"{self.path}:{self.line}:{column}: {self.message}")
 
 
 def nearest(value: str, candidates, n: int = 3) -> list[str]:

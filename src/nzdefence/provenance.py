@@ -16,8 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import files
+from .csvio import cell_text
 from .layout import SOURCES_DIR, source_path
-from .problems import NOT_A_ROW, Problem, data_row, nearest
+from .problems import NOT_A_ROW, Problem, nearest
 from .schemas import ForeignKey, RecordLink
 
 # A source document is an article or a report: a few thousand words, far below this.
@@ -48,7 +49,7 @@ class SourceFiles:
         listed = set()
 
         def problem(index: int, column: str, message: str) -> None:
-            problems.append(Problem(shown, data_row(index), column, message))
+            problems.append(Problem(shown, int(index), column, message))
 
         for index, source_id, relative, sha256, characters in sources[
             ["source_id", "path", "sha256", "characters"]
@@ -143,9 +144,7 @@ def quote_problems(
             hinted < MAX_HINTS
         ):  # each hint searches the source: enough to show the pattern
             message += "; " + _where_it_is(text, quote, start, end)
-        problems.append(
-            Problem(shown, data_row(spans.index[position]), "quote", message)
-        )
+        problems.append(Problem(shown, int(spans.index[position]), "quote", message))
     # A quote must hold words: a space or a comma supports no field of any record.
     wordless = spans["quote"].notna().to_numpy() & ~pc.fill_null(
         pc.match_substring_regex(strings(spans["quote"]), r"\w"), False
@@ -153,7 +152,7 @@ def quote_problems(
     problems += [
         Problem(
             shown,
-            data_row(index),
+            int(index),
             "quote",
             "quote holds no word; quote the words that support the record",
         )
@@ -244,7 +243,7 @@ def foreign_key_problems(
     return [
         Problem(
             shown,
-            data_row(index),
+            int(index),
             key.column,
             f"{value!r} is not among {key.resource}.{key.target}"
             + (_hint(value, known) if hinted < MAX_HINTS else ""),
@@ -284,7 +283,7 @@ def evidence_link_problems(
         problems.append(
             Problem(
                 shown["evidence"],
-                data_row(index),
+                int(index),
                 record_column,
                 f"{table} has no record {record_id!r}{hint}",
             )
@@ -300,7 +299,7 @@ def evidence_link_problems(
             problems.append(
                 Problem(
                     shown[name],
-                    data_row(index),
+                    int(index),
                     key,
                     f"record {record_id!r} has no row in evidence.csv",
                 )
@@ -325,7 +324,7 @@ def statement_quote_problems(
         & evidence["quote"].notna().to_numpy(),
         [link.record_column, "quote"],
     ]
-    pairs = quoted.reset_index().merge(
+    pairs = quoted.reset_index(names="line").merge(
         cited, left_on=link.key, right_on=link.record_column, how="left"
     )
     found = [
@@ -334,11 +333,11 @@ def statement_quote_problems(
             pairs["text"].to_numpy(dtype=object), pairs["quote"].to_numpy(dtype=object)
         )
     ]
-    verbatim = pd.Series(found, index=pairs["index"].to_numpy()).groupby(level=0).any()
+    verbatim = pd.Series(found, index=pairs["line"].to_numpy()).groupby(level=0).any()
     return [
         Problem(
             shown,
-            data_row(index),
+            int(index),
             "text",
             "statement of kind 'quote' must have its text verbatim in one of its evidence quotes",
         )
@@ -485,9 +484,9 @@ def number_problems(
             problems.append(
                 Problem(
                     shown[table],
-                    data_row(index),
+                    int(index),
                     field,
-                    f"{value:g} does not appear in any evidence quote of {record_id!r}; quote the words that give it",
+                    f"{cell_text(value)} does not appear in any evidence quote of {record_id!r}; quote the words that give it",
                 )
             )
     return problems

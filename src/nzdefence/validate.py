@@ -57,13 +57,15 @@ def read_checkout(root: Path) -> Checkout:
         except files.UnsafePath as error:
             checkout.problems.append(Problem(shown(name), NOT_A_ROW, "", error.reason))
             continue
-        table, problems = csvio.read_table(raw, schema, shown(name))
+        table, problems, lines = csvio.read_table(raw, schema, shown(name))
         checkout.problems += problems
         if table is None:
             continue
-        frame = to_frame(table)
+        # Each record is labelled by the physical line it starts on, which every check
+        # reports it by: the line an editor or a pull request's diff shows.
+        frame = to_frame(table).set_axis(pd.Index(lines, name="line"))
         checkout.tables[name], checkout.frames[name] = table, frame
-        unreadable = {(problem.row, problem.column) for problem in problems}
+        unreadable = {(problem.line, problem.column) for problem in problems}
         checkout.problems += schema_problems(frame, schema, shown(name), unreadable)
     return checkout
 
