@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from .schemas import RecordLink, TableSchema
 
 EVIDENCE = "evidence"  # the table whose record link joins a record to its quotes
+EXCLUSIONS = (
+    "exclusions"  # passages of the sources deliberately left out, with a reason
+)
 # At most this many characters of a paragraph are shown either side of a quote.
 PARAGRAPH_LIMIT = 400
 EVIDENCE_COLUMNS = (
