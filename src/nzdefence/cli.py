@@ -164,6 +164,26 @@ def _show(what: list[str], path: Path | None) -> int:
     return 0
 
 
+def _site(out: Path, path: Path | None, base_url: str | None) -> int:
+    from .published import DataError
+    from .site import SiteError, build_site
+
+    folders = _data_folders(path)
+    if folders is None:
+        return 1
+    try:
+        count = build_site(folders, out, base_url=base_url)
+    except SiteError as error:
+        for problem in error.problems:
+            print(problem)
+        return 1
+    except DataError as error:
+        print(error)
+        return 1
+    print(f"wrote {count} files to {out}; open {out / 'index.html'}")
+    return 0
+
+
 def _add_root(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "path",
@@ -224,7 +244,28 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="a checkout's root to read (default: the data installed with nzdefence)",
     )
+    website = commands.add_parser(
+        "site",
+        help="write a static website: a page per table, record and source, quotes marked",
+    )
+    website.add_argument(
+        "out", type=Path, help="the folder to write (replaced if a site)"
+    )
+    website.add_argument(
+        "--path",
+        type=Path,
+        default=None,
+        help="a checkout's root to read (default: the data installed with nzdefence)",
+    )
+    website.add_argument(
+        "--base-url",
+        default=None,
+        help="where the site will be published, for the citations (e.g. "
+        "https://example.org/nzdefence/); default: addresses relative to the site",
+    )
     args = parser.parse_args(argv)
+    if args.command == "site":
+        return _site(args.out, args.path, args.base_url)
     if args.command == "show":
         return _show(args.what, args.path)
     if args.command == "locate":

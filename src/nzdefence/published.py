@@ -384,6 +384,22 @@ _MONTHS = (
 )
 
 
+def cell(value) -> str:
+    """A value as text: lists joined with "; ", dates in ISO form, whole numbers without
+    a decimal point (as the CSVs have them)."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(cell(item) for item in value)
+    if isinstance(value, float):
+        return (
+            str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        )
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
 def published_date(start, end, precision) -> str:
     """A source's or record's date as precise as its precision says: 7 November 2024,
     December 2025, 2025; empty when undated."""
@@ -420,3 +436,24 @@ def source_label(source: dict) -> str:
         date += " (inferred)"
     genre = source.get("genre") or "genre not given"
     return f"{title} — {author}; {outlet}; {date or 'undated'}; {genre}"
+
+
+def source_citation(source: dict) -> str:
+    """A source as a reference: author, title, outlet, date; what it lacks is left out or
+    said (untitled, n.d.), never made up."""
+    title = source.get("title")
+    title = f"“{title}”" if title else f"Untitled document {source['source_id']}"
+    date = published_date(
+        source.get("published_start"),
+        source.get("published_end"),
+        source.get("published_precision"),
+    )
+    if date and source.get("published_basis") == "inferred":
+        date += " (date inferred)"
+    parts = [
+        source.get("author") or "",
+        title,
+        source.get("outlet") or "",
+        date or "n.d.",
+    ]
+    return ". ".join(part for part in parts if part) + "."

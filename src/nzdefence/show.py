@@ -16,6 +16,7 @@ from .published import (
     DataError,
     DataFolders,
     _source_text,
+    cell,
     evidence_link,
     excerpt,
     read_schemas,
@@ -50,17 +51,6 @@ def _rows(folders: DataFolders, name: str) -> list[dict]:
     if not path.is_file():
         raise DataError(f"{path}: missing; run nzdefence build")
     return pq.read_table(path).to_pylist()
-
-
-def cell(value) -> str:
-    """A value as one line of text: lists joined with "; ", dates in ISO form."""
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "; ".join(cell(item) for item in value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
 
 
 def _indented(text: str, indent: str = INDENT) -> str:
