@@ -121,6 +121,9 @@ class Dataset:
     rows: dict[str, list[dict]]
     sources_table: str
     base_url: str | None
+    keys: dict[str, str | None] = field(default_factory=dict)  # one key column, or None
+    span_tables: set[str] = field(default_factory=set)
+    foreign: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> table
     records: dict[str, dict[str, dict]] = field(default_factory=dict)
     spans: dict[str, list[Span]] = field(default_factory=dict)
     evidence: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
@@ -129,11 +132,10 @@ class Dataset:
 
     def key_of(self, table: str) -> str | None:
         """The key column of a table keyed by one column, else None."""
-        keys = self.schemas[table].primary_key
-        return keys[0] if len(keys) == 1 else None
+        return self.keys[table]
 
     def is_span_table(self, table: str) -> bool:
-        return set(SPAN_FIELDS) <= set(self.schemas[table].field_names)
+        return table in self.span_tables
 
     def address(self, table: str, row: dict) -> str | None:
         """The row's address relative to the site's root: its page, or its mark in a source."""
@@ -173,6 +175,13 @@ def read(folders: DataFolders, base_url: str | None = None) -> Dataset:
         if key.column == "source_id"
     )
     data = Dataset(schemas, rows, sources_table, base_url)
+    for name, schema in schemas.items():
+        data.keys[name] = (
+            schema.primary_key[0] if len(schema.primary_key) == 1 else None
+        )
+        if set(SPAN_FIELDS) <= set(schema.field_names):
+            data.span_tables.add(name)
+        data.foreign[name] = {key.column: key.resource for key in schema.foreign_keys}
     for name in schemas:
         key = data.key_of(name)
         if key is not None:
@@ -326,10 +335,7 @@ def _row_name(data: Dataset, table: str, row: dict) -> str:
 
 def value_html(data: Dataset, table: str, column: str, value, depth: int) -> str:
     """A cell: links where the value names a record (foreign key, record link, table:id)."""
-    schema = data.schemas[table]
-    target = next(
-        (fk.resource for fk in schema.foreign_keys if fk.column == column), None
-    )
+    target = data.foreign[table].get(column)
     items = value if isinstance(value, list) else [value]
     shown = []
     for item in items:
