@@ -844,8 +844,6 @@ def source_page(data: Dataset, row: dict) -> bytes:
         f'<p class="crumbs"><a href="../index.html">nzdefence</a> › '
         f'<a href="index.html">{text(name)}</a> › {text(source_id)}</p>\n'
         f'<h1>{text(title)}</h1>\n<p class="lead">{text(source_citation(row))}</p>\n'
-        f"{fields_html(data, name, row, 1)}\n"
-        '<h2 id="text">The text</h2>\n'
         f"<p>{coverage_line(data, source_id)}</p>\n"
         '<p class="legend"><mark class="in-evidence">a quote that is evidence for a record'
         '</mark><sup class="ref">its record</sup> · <mark class="in-exclusions">a passage '
@@ -853,6 +851,7 @@ def source_page(data: Dataset, row: dict) -> bytes:
         'in-exclusions">both</mark> · unmarked text is in neither.</p>\n'
         f"{reasons}\n"
         f'<div class="source-text" id="source-text">{marked_text(data, source_id, 1)}</div>\n'
+        f'<h2 id="about">About this source</h2>\n{fields_html(data, name, row, 1)}\n'
         f"{referred}"
         f'<h2 id="cite">Cite this source</h2>\n<p class="citation">{text(source_citation(row))}'
         f" As stored in {text(cite())} {text(data.url(data.address(name, row)))}</p>"
