@@ -107,10 +107,14 @@ def record_lines(
     if not found:
         ids = [row[key] for row in records]
         hint = nearest(record_id, ids, n=5)
-        raise NotFound(
-            f"{table} has no record {visible(record_id)!r}"
-            + (f"; the nearest ids are: {', '.join(hint)}" if hint else "")
+        shown = (
+            f"; the nearest ids are: {visible(', '.join(hint))}"
+            if hint
+            else f"; its {len(ids)} ids include: {visible(', '.join(sorted(ids)[:5]))}"
+            if ids
+            else "; the table is empty"
         )
+        raise NotFound(f"{table} has no record {visible(record_id)!r}{shown}")
     record = found[0]
     width = max(len(name) for name in schema.field_names)
     lines = [f"{table}/{visible(record_id)}", visible(schema.description), ""]
