@@ -417,6 +417,56 @@ def test_pages_read_without_scripts(site, chromium):
     context.close()
 
 
+def test_evidence_link_column_read_from_the_schema_not_assumed(
+    checkout, tmp_path, capsys
+):
+    """Rename evidence's table column (as issue 12 will: record_table) in a copy: the
+    evidence API, show and the site follow the schema."""
+    import nzdefence
+
+    schema_file = checkout / SCHEMA_DIR / "evidence.schema.json"
+    old, new = LINK.table_column, "record_table"
+    descriptor = json.loads(
+        schema_file.read_text(encoding="utf-8").replace(f'"{old}"', f'"{new}"')
+    )
+    schema_file.write_text(json.dumps(descriptor), encoding="utf-8")
+    path = checkout / PARQUET_DIR / "evidence.parquet"
+    table = pq.read_table(path)
+    pq.write_table(
+        table.rename_columns([new if c == old else c for c in table.column_names]), path
+    )
+    row = rows("evidence")[0]
+    name, record_id = row[old], row[LINK.record_column]
+    found = nzdefence.evidence(name, record_id, root=checkout)
+    assert new in found.columns and old not in found.columns
+    assert row["quote"] in set(found["quote"])
+    loaded = nzdefence.load(name, directory=checkout / PARQUET_DIR, evidence=True)
+    assert row["quote"] in loaded[loaded["id"] == record_id]["evidence_quotes"].iloc[0]
+    assert main(["show", name, record_id, "--path", str(checkout)]) == 0
+    assert f"»{row['quote']}«" in capsys.readouterr().out
+    out = tmp_path / "site"
+    assert write_site(out, checkout) == 0
+    page = parse_source_page(out / "sources" / f"{row['source_id']}.html")
+    assert f"../{name}/{record_id}.html" in page.links
+
+
+def test_a_listed_source_without_its_file_is_a_message(checkout, tmp_path, capsys):
+    source_id = rows("sources")[0]["source_id"]
+    (checkout / "dataset" / "sources" / f"{source_id}.txt").unlink()
+    assert write_site(tmp_path / "site", checkout) == 1
+    assert f"{source_id}.txt: missing" in capsys.readouterr().out
+    row = next(r for r in rows("evidence") if r["source_id"] == source_id)
+    show = [
+        "show",
+        row[LINK.table_column],
+        row[LINK.record_column],
+        "--path",
+        str(checkout),
+    ]
+    assert main(show) == 1
+    assert f"no source {source_id!r}" in capsys.readouterr().err
+
+
 def test_site_from_the_installed_data_without_a_checkout_path(tmp_path):
     """Without --path the site is built from the data the package carries."""
     out = tmp_path / "site"

@@ -160,6 +160,9 @@ def _show(what: list[str], path: Path | None) -> int:
     except (NotFound, DataError) as error:
         print(error, file=sys.stderr)
         return 1
+    except KeyError as error:  # a source the evidence names has no file
+        print(error.args[0], file=sys.stderr)
+        return 1
     print("\n".join(lines))
     return 0
 

@@ -187,7 +187,13 @@ def read(folders: DataFolders, base_url: str | None = None) -> Dataset:
         if key is not None:
             data.records[name] = {row[key]: row for row in rows[name]}
     for source_id in data.records[sources_table]:
-        data.texts[source_id] = _source_text(folders, source_id)
+        try:
+            data.texts[source_id] = _source_text(folders, source_id)
+        except KeyError:
+            raise DataError(
+                f"{folders.source_file(source_id)}: missing, though the {sources_table} "
+                "table lists it; run nzdefence validate"
+            ) from None
         data.spans[source_id] = []
     for name in schemas:
         if data.is_span_table(name):
@@ -445,7 +451,10 @@ def sources_section(data: Dataset) -> str:
     no_title = [s for s in sources if not s.get("title")]
     undated = [s for s in sources if not s.get("published_start")]
     inferred = [s for s in sources if s.get("published_basis") == "inferred"]
-    genre_descriptions = dict(data.schemas[name].field("genre").enum_descriptions)
+    fields = {f.name: f for f in data.schemas[name].fields}
+    genre_descriptions = (
+        dict(fields["genre"].enum_descriptions) if "genre" in fields else {}
+    )
 
     def ids(rows: list[dict]) -> str:
         return ", ".join(link(data, name, s, 0, s["source_id"]) for s in rows) or "none"
