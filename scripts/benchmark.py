@@ -298,7 +298,13 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}){memory}; {platform.system()} {platform.release()}; Python {platform.python_version()}"
 
 
-def run(sizes: list[int], workdir: Path, repeat: int, frictionless_up_to: int) -> str:
+def run(
+    sizes: list[int],
+    workdir: Path,
+    repeat: int,
+    frictionless_up_to: int,
+    site_up_to: int = 100_000,
+) -> str:
     """Run every measurement; return the Markdown report (also printed as it goes)."""
     import pandas
     import pandera
@@ -337,6 +343,13 @@ def run(sizes: list[int], workdir: Path, repeat: int, frictionless_up_to: int) -
     say(
         f"| `nzdefence validate` | {real.seconds:.2f} | {real.spread()} | {real.peak_mib:.0f} |"
     )
+    real_site = measure(
+        _cli("site", str(workdir / "site-real"), "--path", str(REPO)), repeat
+    )
+    say(
+        f"| `nzdefence site` | {real_site.seconds:.2f} | {real_site.spread()} | {real_site.peak_mib:.0f} |"
+    )
+    shutil.rmtree(workdir / "site-real", ignore_errors=True)
     say()
     say(
         f"Validation takes **{real.seconds / imports.seconds:.2f}×** the time of merely importing its libraries (target ≤ 1.5×)."
@@ -360,6 +373,7 @@ def run(sizes: list[int], workdir: Path, repeat: int, frictionless_up_to: int) -
     )
     say("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     results = []
+    sites: list[tuple[int, int, Measurement]] = []
     for size in sizes:
         root = workdir / f"synthetic-{size}"
         counts = synthesize(root, size)
@@ -395,6 +409,14 @@ def run(sizes: list[int], workdir: Path, repeat: int, frictionless_up_to: int) -
         else:
             friction_cell = ratio_cell = "not run"
         results.append((total, checked))
+        if size <= site_up_to:
+            site_dir = root / "_site"
+            site = measure(_cli("site", str(site_dir), "--path", str(root)), 1)
+            if site.exit_code:
+                raise RuntimeError(
+                    f"site failed on the synthetic dataset of {size} rows"
+                )
+            sites.append((total, sum(1 for _ in site_dir.rglob("*.html")), site))
         say(
             f"| {total:,} | {checked.seconds:.2f} | {checked.spread()} | {total / checked.seconds:,.0f} | "
             f"{checked.peak_mib:.0f} | "
@@ -418,6 +440,29 @@ def run(sizes: list[int], workdir: Path, repeat: int, frictionless_up_to: int) -
             )
             say(
                 f"- {small_rows:,} → {large_rows:,} rows: {marginal:.1f} µs per additional row{noise}"
+            )
+    if sites:
+        say()
+        say("## The site")
+        say()
+        say(
+            "`nzdefence site` on the synthetic datasets, written into a new folder: a page per record of each "
+            "table keyed by one column, per table and per source (one run each)."
+        )
+        say()
+        say("| rows | pages | seconds | ms per page | peak MiB |")
+        say("|---:|---:|---:|---:|---:|")
+        for total, pages, site in sites:
+            say(
+                f"| {total:,} | {pages:,} | {site.seconds:.1f} | {1000 * site.seconds / pages:.2f} | "
+                f"{site.peak_mib:.0f} |"
+            )
+        for (small_rows, _, small), (large_rows, _, large) in pairwise(sites):
+            marginal = (large.seconds - small.seconds) / (large_rows - small_rows) * 1e6
+            say()
+            say(
+                f"Growth: {small_rows:,} → {large_rows:,} rows: {marginal:.0f} µs per additional row "
+                "(flat when the site grows linearly)."
             )
     say()
     say(
@@ -444,12 +489,20 @@ def main(argv: list[str] | None = None) -> int:
         help="largest size to also time frictionless validate on (it is slow)",
     )
     parser.add_argument(
+        "--site-up-to",
+        type=int,
+        default=100_000,
+        help="largest size to also build the site of (a page per record)",
+    )
+    parser.add_argument(
         "--workdir", type=Path, default=Path("/tmp/nzdefence-benchmark")
     )
     parser.add_argument("--output", type=Path, default=REPO / "docs/benchmarks.md")
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
-    report = run(sizes, args.workdir, args.repeat, args.frictionless_up_to)
+    report = run(
+        sizes, args.workdir, args.repeat, args.frictionless_up_to, args.site_up_to
+    )
     args.output.write_text(report, encoding="utf-8")
     print(f"wrote {args.output}")
     return 0

@@ -135,6 +135,80 @@ def _plot(root: Path) -> int:
     return 0
 
 
+def _data_folders(path: Path | None):
+    """The published data to read: the checkout at ``path``, else the installed data. None
+    (the problem printed) if it is not there."""
+    from .published import data_folders
+
+    folders = data_folders(path)
+    if not folders.parquet.is_dir() or not folders.schema.is_dir():
+        where = path if path is not None else "the installed package"
+        print(
+            f"{where}:0:-: no published data here (dataset/parquet/ and schema/); "
+            "run nzdefence build, or leave out --path to read the installed data"
+        )
+        return None
+    return folders
+
+
+def _show(what: list[str], path: Path | None) -> int:
+    from .published import DataError
+    from .show import BOLD, PLAIN, NotFound, record_lines, span_lines
+
+    # Bold only on a terminal that asks for no plain output (https://no-color.org).
+    style = BOLD if sys.stdout.isatty() and not os.environ.get("NO_COLOR") else PLAIN
+    folders = _data_folders(path)
+    if folders is None:
+        return 1
+    try:
+        if len(what) == 2:
+            lines = record_lines(folders, what[0], what[1], style)
+        elif len(what) == 3:
+            try:
+                start, end = int(what[1]), int(what[2])
+            except ValueError:
+                print(
+                    "START and END must be whole numbers: character offsets into the source",
+                    file=sys.stderr,
+                )
+                return 1
+            lines = span_lines(folders, what[0], start, end, style)
+        else:
+            print(
+                "usage: nzdefence show TABLE ID, or nzdefence show SOURCE_ID START END",
+                file=sys.stderr,
+            )
+            return 1
+    except (NotFound, DataError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    except KeyError as error:  # a source the evidence names has no file
+        print(error.args[0], file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
+
+
+def _site(out: Path, path: Path | None, base_url: str | None) -> int:
+    from .published import DataError
+    from .site import SiteError, build_site
+
+    folders = _data_folders(path)
+    if folders is None:
+        return 1
+    try:
+        count = build_site(folders, out, base_url=base_url)
+    except SiteError as error:
+        for problem in error.problems:
+            print(problem)
+        return 1
+    except DataError as error:
+        print(error)
+        return 1
+    print(f"wrote {count} files to {out}; open {out / 'index.html'}")
+    return 0
+
+
 def _add_root(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "path",
@@ -181,7 +255,44 @@ def main(argv: list[str] | None = None) -> int:
         "plot", help="draw docs/timeline.png and .svg (needs nzdefence[plot])"
     )
     _add_root(plot)
+    show = commands.add_parser(
+        "show",
+        help="a record's fields and the quotes behind it (TABLE ID), or a span of a source "
+        "and what it supports (SOURCE_ID START END)",
+    )
+    show.add_argument(
+        "what", nargs="+", metavar="TABLE ID | SOURCE_ID START END", help="what to show"
+    )
+    show.add_argument(
+        "--path",
+        type=Path,
+        default=None,
+        help="a checkout's root to read (default: the data installed with nzdefence)",
+    )
+    website = commands.add_parser(
+        "site",
+        help="write a static website: a page per table, record and source, quotes marked",
+    )
+    website.add_argument(
+        "out", type=Path, help="the folder to write (replaced if a site)"
+    )
+    website.add_argument(
+        "--path",
+        type=Path,
+        default=None,
+        help="a checkout's root to read (default: the data installed with nzdefence)",
+    )
+    website.add_argument(
+        "--base-url",
+        default=None,
+        help="where the site will be published, for the citations (e.g. "
+        "https://example.org/nzdefence/); default: addresses relative to the site",
+    )
     args = parser.parse_args(argv)
+    if args.command == "site":
+        return _site(args.out, args.path, args.base_url)
+    if args.command == "show":
+        return _show(args.what, args.path)
     if args.command == "locate":
         return _locate(args.root, args.source_id, args.words)
 

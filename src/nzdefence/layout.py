@@ -10,6 +10,14 @@ PARQUET_DIR = Path("dataset") / "parquet"
 SOURCES_DIR = Path("dataset") / "sources"
 DATAPACKAGE = Path("datapackage.json")
 
+# Inside an installed package (a wheel), under nzdefence/data/: where pyproject's force-include
+# puts the published files, so that an installed user can check every quote offline.
+PACKAGED_DATA = Path("data")
+PACKAGED_PARQUET = Path("parquet")
+PACKAGED_SOURCES = Path("sources")
+PACKAGED_SCHEMA = Path("schema")
+PACKAGED_DATAPACKAGE = Path("datapackage.json")
+
 FACT_TABLES = ("agreements", "exercises", "deployments", "budgets", "statements")
 # The tables of the dataset, each defined by its schema file, in the order the README, the data
 # dictionary and datapackage.json list them: referenced tables before those pointing at them.

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .layout import PARQUET_DIR, TABLES
+from .layout import TABLES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -16,10 +15,9 @@ if TYPE_CHECKING:
 def parquet_dir() -> Path:
     """Where the published Parquet files are: inside the installed package (a wheel), or in
     the checkout an editable install points at."""
-    packaged = resources.files("nzdefence") / "data" / "parquet"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / PARQUET_DIR
+    from .published import data_folders
+
+    return data_folders().parquet
 
 
 def tables(directory: str | Path | None = None) -> list[str]:
@@ -28,7 +26,9 @@ def tables(directory: str | Path | None = None) -> list[str]:
     return sorted(name for name in TABLES if (folder / f"{name}.parquet").is_file())
 
 
-def load(name: str, directory: str | Path | None = None) -> pd.DataFrame:
+def load(
+    name: str, directory: str | Path | None = None, *, evidence: bool = False
+) -> pd.DataFrame:
     """One table as a typed pandas DataFrame.
 
     Dates are datetime64, counts nullable Int64, numbers Float64, enums categoricals with every
@@ -37,6 +37,11 @@ def load(name: str, directory: str | Path | None = None) -> pd.DataFrame:
 
     ``directory`` reads another folder of nzdefence Parquet files (a checkout's
     ``dataset/parquet``) instead of the data shipped with the package.
+
+    ``evidence=True`` (fact tables only) adds four aligned list columns, one item per evidence
+    row of the record, ordered by source and offset: ``evidence_quotes`` (the exact words),
+    ``evidence_sources`` (their source ids), ``evidence_starts`` and ``evidence_ends`` (their
+    offsets, for ``nzdefence.passage``); a record without evidence has empty lists.
     """
     import pyarrow.parquet as pq
 
@@ -62,4 +67,8 @@ def load(name: str, directory: str | Path | None = None) -> pd.DataFrame:
         for field in table.schema
         if field.metadata and b"enum" in field.metadata
     }
+    if evidence:
+        from .published import folders_of_parquet, with_evidence
+
+        frame = with_evidence(frame, name, folders_of_parquet(directory))
     return frame
