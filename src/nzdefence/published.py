@@ -119,7 +119,7 @@ def read_schemas(folders: DataFolders) -> dict[str, TableSchema]:
     They were checked by ``nzdefence validate`` before the data was built, so they are only
     parsed here (without Frictionless); a file that cannot be parsed is a DataError.
     """
-    from .schemas import _model
+    from .schemas import parse_descriptor
 
     schemas = {}
     for name in TABLES:
@@ -128,7 +128,7 @@ def read_schemas(folders: DataFolders) -> dict[str, TableSchema]:
             continue  # a table this copy of the data does not have
         try:
             descriptor = json.loads(path.read_text(encoding="utf-8"))
-            schemas[name] = _model(descriptor)
+            schemas[name] = parse_descriptor(descriptor)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             raise DataError(
                 f"{path}: not a usable table schema ({type(error).__name__}: {error}); "

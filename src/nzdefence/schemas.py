@@ -144,7 +144,7 @@ def read_schemas(root: Path) -> dict[str, TableSchema]:
             descriptors[name] = descriptor
     if problems:
         raise SchemaError(problems)
-    schemas = {name: _model(descriptor) for name, descriptor in descriptors.items()}
+    schemas = {name: parse_descriptor(descriptor) for name, descriptor in descriptors.items()}
     problems = [
         Problem(schema_path(name).as_posix(), NOT_A_ROW, "", message)
         for name, schema in schemas.items()
@@ -349,7 +349,7 @@ def anchored(pattern: str) -> str:
     return f"^(?:{pattern})$"
 
 
-def _model(descriptor: dict[str, Any]) -> TableSchema:
+def parse_descriptor(descriptor: dict[str, Any]) -> TableSchema:
     """The typed model of a descriptor that passed every check above."""
     fields = []
     for field in descriptor["fields"]:
