@@ -14,7 +14,7 @@ NOT_EXACT = "not found exactly; the closest passages, as they stand in the sourc
 
 
 def located(words: str, capsys) -> tuple[int, list[str]]:
-    code = main(["locate", SOURCE, words, "--root", str(REPO)])
+    code = main(["locate", SOURCE, words, str(REPO)])
     return code, capsys.readouterr().out.splitlines()
 
 
@@ -60,7 +60,7 @@ def test_misspelt_words_give_the_closest_passages(capsys):
 
 
 def test_unknown_or_path_like_source_is_refused(capsys):
-    assert main(["locate", "../../etc/passwd", "root", "--root", str(REPO)]) == 1
+    assert main(["locate", "../../etc/passwd", "root", str(REPO)]) == 1
     sources = sorted(path.stem for path in (REPO / "dataset/sources").glob("*.txt"))
     assert capsys.readouterr().out == (
         f"../../etc/passwd: no such source; the sources are: {', '.join(sources)}\n"

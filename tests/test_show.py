@@ -111,12 +111,12 @@ def test_control_characters_in_the_data_are_escaped(checkout, capsys):
     )
     pq.write_table(table, path)
     record_id = table["id"][0].as_py()
-    assert main(["show", "actors", record_id, "--path", str(checkout)]) == 0
+    assert main(["show", "actors", record_id, str(checkout)]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
     assert "Evil\\x1b[2J\\x07 \\u202eName" in out
 
 
 def test_a_path_without_published_data_is_a_message(tmp_path, capsys):
-    assert main(["show", "actors", "x", "--path", str(tmp_path)]) == 1
+    assert main(["show", "actors", "x", str(tmp_path)]) == 1
     assert "no published data here" in capsys.readouterr().out

@@ -45,12 +45,12 @@ def source_text(source_id: str) -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site") / "site"
-    assert main(["site", str(out), "--path", str(REPO)]) == 0
+    assert main(["site", str(out), str(REPO)]) == 0
     return out
 
 
 def write_site(out: Path, root: Path) -> int:
-    return main(["site", str(out), "--path", str(root)])
+    return main(["site", str(out), str(root)])
 
 
 class SourcePage(HTMLParser):
@@ -420,12 +420,12 @@ def test_pages_read_without_scripts(site, chromium):
 def test_evidence_link_column_read_from_the_schema_not_assumed(
     checkout, tmp_path, capsys
 ):
-    """Rename evidence's table column (as issue 12 will: record_table) in a copy: the
+    """Rename evidence's link column in a copy: the
     evidence API, show and the site follow the schema."""
     import nzdefence
 
     schema_file = checkout / SCHEMA_DIR / "evidence.schema.json"
-    old, new = LINK.table_column, "record_table"
+    old, new = LINK.table_column, "linked_table"
     descriptor = json.loads(
         schema_file.read_text(encoding="utf-8").replace(f'"{old}"', f'"{new}"')
     )
@@ -442,7 +442,7 @@ def test_evidence_link_column_read_from_the_schema_not_assumed(
     assert row["quote"] in set(found["quote"])
     loaded = nzdefence.load(name, directory=checkout / PARQUET_DIR, evidence=True)
     assert row["quote"] in loaded[loaded["id"] == record_id]["evidence_quotes"].iloc[0]
-    assert main(["show", name, record_id, "--path", str(checkout)]) == 0
+    assert main(["show", name, record_id, str(checkout)]) == 0
     assert f"»{row['quote']}«" in capsys.readouterr().out
     out = tmp_path / "site"
     assert write_site(out, checkout) == 0
@@ -460,7 +460,6 @@ def test_a_listed_source_without_its_file_is_a_message(checkout, tmp_path, capsy
         "show",
         row[LINK.table_column],
         row[LINK.record_column],
-        "--path",
         str(checkout),
     ]
     assert main(show) == 1
@@ -468,7 +467,7 @@ def test_a_listed_source_without_its_file_is_a_message(checkout, tmp_path, capsy
 
 
 def test_site_from_the_installed_data_without_a_checkout_path(tmp_path):
-    """Without --path the site is built from the data the package carries."""
+    """Without a checkout path the site is built from the data the package carries."""
     out = tmp_path / "site"
     assert main(["site", str(out)]) == 0
     assert (out / "index.html").is_file()

@@ -105,7 +105,7 @@ def test_a_date_is_read_alike_beside_good_and_bad_cells(written):
 def test_a_malformed_record_link_is_a_schema_problem(checkout):
     path = checkout / "schema/evidence.schema.json"
     schema = json.loads(path.read_text(encoding="utf-8"))
-    schema["recordLinks"][0]["fields"] = ["table", "no_such_column"]
+    schema["recordLinks"][0]["fields"] = ["record_table", "no_such_column"]
     path.write_text(json.dumps(schema), encoding="utf-8")
     problems = [str(problem) for problem in validate(checkout).problems]
     expected = (

@@ -42,10 +42,13 @@ def arrow_schema(schema: TableSchema) -> pa.Schema:
 
 
 def publishable(table: pa.Table, schema: TableSchema) -> pa.Table:
-    """The typed table in its published Arrow form: enums as dictionaries of all allowed values."""
+    """The typed table in its published Arrow form: enums as dictionaries of all allowed values,
+    and an empty list cell as a list with no items (so that ``"NZL" in row.parties`` works)."""
     columns = []
     for field in schema.fields:
         column = table[field.name].combine_chunks()
+        if field.type == "list":
+            column = pc.fill_null(column, pa.scalar([], column.type))
         if field.enum is not None:
             dictionary = pa.array(field.enum, pa.string())
             column = pa.DictionaryArray.from_arrays(

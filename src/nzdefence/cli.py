@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .layout import SCHEMA_DIR
+from .problems import escaped
 
 
 def _print_report(report, success: str) -> int:
@@ -151,19 +152,30 @@ def _data_folders(path: Path | None):
     return folders
 
 
-def _show(what: list[str], path: Path | None) -> int:
+def _show(what: list[str]) -> int:
+    from .layout import TABLES
     from .published import DataError
     from .show import BOLD, PLAIN, NotFound, record_lines, span_lines
 
+    # TABLE ID [PATH] or SOURCE_ID START END [PATH]: a source id is never a table's name,
+    # and two words are a table and an id (a misspelt table gets its hint).
+    arity = 2 if what and (what[0] in TABLES or len(what) == 2) else 3
+    if len(what) not in (arity, arity + 1):
+        print(
+            "usage: nzdefence show TABLE ID [PATH], or nzdefence show SOURCE_ID START END [PATH]",
+            file=sys.stderr,
+        )
+        return 1
+    path = Path(what[arity]) if len(what) > arity else None
     # Bold only on a terminal that asks for no plain output (https://no-color.org).
     style = BOLD if sys.stdout.isatty() and not os.environ.get("NO_COLOR") else PLAIN
     folders = _data_folders(path)
     if folders is None:
         return 1
     try:
-        if len(what) == 2:
+        if arity == 2:
             lines = record_lines(folders, what[0], what[1], style)
-        elif len(what) == 3:
+        else:
             try:
                 start, end = int(what[1]), int(what[2])
             except ValueError:
@@ -173,12 +185,6 @@ def _show(what: list[str], path: Path | None) -> int:
                 )
                 return 1
             lines = span_lines(folders, what[0], start, end, style)
-        else:
-            print(
-                "usage: nzdefence show TABLE ID, or nzdefence show SOURCE_ID START END",
-                file=sys.stderr,
-            )
-            return 1
     except (NotFound, DataError) as error:
         print(error, file=sys.stderr)
         return 1
@@ -209,27 +215,35 @@ def _site(out: Path, path: Path | None, base_url: str | None) -> int:
     return 0
 
 
-def _add_root(command: argparse.ArgumentParser) -> None:
+def _add_path(command: argparse.ArgumentParser, default: str | None = ".") -> None:
+    """Every command takes the checkout's root the same way: last, optional, positional."""
     command.add_argument(
         "path",
         nargs="?",
-        default=".",
+        default=None if default is None else Path(default),
         type=Path,
-        help="the checkout's root (default: .)",
+        help="the checkout's root (default: "
+        + ("." if default is not None else "the data installed with nzdefence")
+        + ")",
     )
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ._version import __version__
+
     parser = argparse.ArgumentParser(prog="nzdefence", description=__doc__)
+    parser.add_argument(
+        "--version", action="version", version=f"nzdefence {__version__}"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser(
-        "validate", help="check a checkout; print path:row:column: message per problem"
+        "validate", help="check a checkout; print path:line:column: message per problem"
     )
-    _add_root(check)
+    _add_path(check)
     build = commands.add_parser(
-        "build", help="validate, then write Parquet and datapackage.json"
+        "build", help="validate, then write every published file"
     )
-    _add_root(build)
+    _add_path(build)
     build.add_argument(
         "--check",
         action="store_true",
@@ -239,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         "coverage",
         help="list fact-bearing sentences per source and whether spans cover them",
     )
-    _add_root(cover)
+    _add_path(cover)
     cover.add_argument(
         "--uncovered", action="store_true", help="list only the sentences not covered"
     )
@@ -248,26 +262,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     find.add_argument("source_id", help="the source's id, e.g. 004_9f5748521d0dcdb6")
     find.add_argument("words", help="words from the source, as exactly as you can")
-    find.add_argument(
-        "--root", default=".", type=Path, help="the checkout's root (default: .)"
-    )
+    _add_path(find)
     plot = commands.add_parser(
         "plot", help="draw docs/timeline.png and .svg (needs nzdefence[plot])"
     )
-    _add_root(plot)
+    _add_path(plot)
     show = commands.add_parser(
         "show",
-        help="a record's fields and the quotes behind it (TABLE ID), or a span of a source "
-        "and what it supports (SOURCE_ID START END)",
+        help="a record's fields and the quotes behind it (TABLE ID [PATH]), or a span of a "
+        "source and what it supports (SOURCE_ID START END [PATH]); PATH defaults to the "
+        "data installed with nzdefence",
     )
     show.add_argument(
-        "what", nargs="+", metavar="TABLE ID | SOURCE_ID START END", help="what to show"
-    )
-    show.add_argument(
-        "--path",
-        type=Path,
-        default=None,
-        help="a checkout's root to read (default: the data installed with nzdefence)",
+        "what",
+        nargs="+",
+        metavar="TABLE ID [PATH] | SOURCE_ID START END [PATH]",
+        help="what to show, and the checkout to read it from",
     )
     website = commands.add_parser(
         "site",
@@ -276,12 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     website.add_argument(
         "out", type=Path, help="the folder to write (replaced if a site)"
     )
-    website.add_argument(
-        "--path",
-        type=Path,
-        default=None,
-        help="a checkout's root to read (default: the data installed with nzdefence)",
-    )
+    _add_path(website, default=None)
     website.add_argument(
         "--base-url",
         default=None,
@@ -292,13 +297,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "site":
         return _site(args.out, args.path, args.base_url)
     if args.command == "show":
-        return _show(args.what, args.path)
-    if args.command == "locate":
-        return _locate(args.root, args.source_id, args.words)
-
+        return _show(args.what)
     if not (args.path / SCHEMA_DIR).is_dir():
-        print(f"{args.path}:0:-: not a dataset checkout (no schema/ folder)")
+        print(escaped(f"{args.path}:0:-: not a dataset checkout (no schema/ folder)"))
         return 1
+    if args.command == "locate":
+        return _locate(args.path, args.source_id, args.words)
     if args.command == "validate":
         from .validate import validate
 
@@ -311,11 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     from .build import build as run_build
 
     report = run_build(args.path, check=args.check)
-    done = (
-        "outputs are up to date"
-        if args.check
-        else "built dataset/parquet/ and datapackage.json"
-    )
+    done = "outputs are up to date" if args.check else "built every published file"
     return _print_report(report, f"{report.summary()}; {done}")
 
 

@@ -144,7 +144,9 @@ def read_schemas(root: Path) -> dict[str, TableSchema]:
             descriptors[name] = descriptor
     if problems:
         raise SchemaError(problems)
-    schemas = {name: parse_descriptor(descriptor) for name, descriptor in descriptors.items()}
+    schemas = {
+        name: parse_descriptor(descriptor) for name, descriptor in descriptors.items()
+    }
     problems = [
         Problem(schema_path(name).as_posix(), NOT_A_ROW, "", message)
         for name, schema in schemas.items()
