@@ -23,9 +23,8 @@ def test_corpus_is_large_enough():
 
 
 def test_base_is_a_valid_checkout(tmp_path, capsys):
+    # As committed: its Parquet files and datapackage.json must be built from its CSVs.
     root = assemble(tmp_path / "base")
-    assert main(["build", str(root)]) == 0
-    capsys.readouterr()
     assert main(["validate", str(root)]) == 0
     assert (
         capsys.readouterr().out

@@ -415,9 +415,17 @@ def _dates(text, reject) -> pa.Array:
     try:
         # Arrow's cast accepts exactly the real calendar dates written YYYY-MM-DD, and fails
         # on the first cell that is not one; only then is each cell looked at.
-        return pc.cast(text, pa.date32())
+        dates = pc.cast(text, pa.date32())
     except pa.ArrowInvalid:
-        pass
+        return _dates_cell_by_cell(text, reject)
+    # Arrow also accepts the year 0000, which Python's dates (and so pandas' and every reader's)
+    # do not: the years are 0001 to 9999.
+    year_zero = pc.fill_null(pc.less(pc.year(dates), 1), False)
+    reject(year_zero, "{value!r} is in the year 0000; dates run from 0001-01-01")
+    return pc.if_else(year_zero, pa.scalar(None, pa.date32()), dates)
+
+
+def _dates_cell_by_cell(text, reject) -> pa.Array:
     shaped = pc.fill_null(pc.match_substring_regex(text, f"^{_DATE}$"), False)
     parsed = pc.strptime(
         pc.if_else(shaped, text, pa.scalar(None, pa.string())),

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from . import files
 from .csvio import cell_text
-from .layout import SOURCES_DIR, source_path
+from .layout import SOURCES_DIR, TABLES, source_path
 from .problems import NOT_A_ROW, Problem, nearest
 from .schemas import ForeignKey, RecordLink
 
@@ -51,11 +51,22 @@ class SourceFiles:
         def problem(index: int, column: str, message: str) -> None:
             problems.append(Problem(shown, int(index), column, message))
 
+        # Each source is a resource of datapackage.json, named by its id in lower case: two
+        # ids that differ only in case, or an id that is a table's name, would clash there.
+        resource_names = set(TABLES)
         for index, source_id, relative, sha256, characters in sources[
             ["source_id", "path", "sha256", "characters"]
         ].itertuples(name=None):
             if pd.isna(source_id) or pd.isna(relative):
                 continue
+            if source_id.lower() in resource_names:
+                problem(
+                    index,
+                    "source_id",
+                    f"{source_id!r} names a table or another source when lower-cased; "
+                    "source ids must differ from each other and from the tables' names in more than case",
+                )
+            resource_names.add(source_id.lower())
             # Its file is accounted for, even if the path is wrong.
             listed.add(source_path(source_id).name)
             expected = source_path(source_id).as_posix()

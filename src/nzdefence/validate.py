@@ -6,6 +6,7 @@ the cross-table checks → Frictionless's check of ``datapackage.json`` → one 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,15 @@ import pyarrow as pa
 
 from . import csvio, files, provenance
 from .dtypes import to_frame
-from .layout import csv_path
+from .layout import (
+    CSV_DIR,
+    PARQUET_DIR,
+    SCHEMA_DIR,
+    TABLES,
+    csv_path,
+    parquet_path,
+    schema_path,
+)
 from .problems import NOT_A_ROW, Problem
 from .schemas import SchemaError, TableSchema, read_schemas
 
@@ -32,6 +41,8 @@ class Checkout:
     tables: dict[str, pa.Table] = field(default_factory=dict)
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # The SHA-256 of each table's CSV file, which its Parquet file records when built.
+    csv_sha256: dict[str, str] = field(default_factory=dict)
 
 
 def shown(name: str) -> str:
@@ -57,6 +68,8 @@ def read_checkout(root: Path) -> Checkout:
         except files.UnsafePath as error:
             checkout.problems.append(Problem(shown(name), NOT_A_ROW, "", error.reason))
             continue
+        if raw is not None:
+            checkout.csv_sha256[name] = hashlib.sha256(raw).hexdigest()
         table, problems, lines = csvio.read_table(raw, schema, shown(name))
         checkout.problems += problems
         if table is None:
@@ -103,6 +116,7 @@ def cross_table_problems(checkout: Checkout) -> list[Problem]:
                 problems += provenance.statement_quote_problems(
                     frames["statements"], frames[name], shown("statements"), link
                 )
+    problems += _unknown_files(checkout.root)
     if "sources" in frames:
         files, found = provenance.SourceFiles.load(
             checkout.root, frames["sources"], shown("sources")
@@ -111,6 +125,64 @@ def cross_table_problems(checkout: Checkout) -> list[Problem]:
         for name in ("evidence", "exclusions"):
             if name in frames:
                 problems += provenance.quote_problems(frames[name], files, shown(name))
+    return problems
+
+
+def _unknown_files(root: Path) -> list[Problem]:
+    """Every file of schema/, dataset/csv/ and dataset/parquet/ must belong to a table: an
+    extra Parquet file would otherwise be served by load() and shipped in the wheel."""
+    problems = []
+    for folder, name_of in (
+        (SCHEMA_DIR, schema_path),
+        (CSV_DIR, csv_path),
+        (PARQUET_DIR, parquet_path),
+    ):
+        expected = {name_of(table).name for table in TABLES}
+        try:
+            names = files.list_folder(root, folder.as_posix())
+        except files.UnsafePath as error:
+            problems.append(Problem(folder.as_posix(), NOT_A_ROW, "", error.reason))
+            continue
+        for name in names:
+            if name not in expected and not name.startswith("."):
+                problems.append(
+                    Problem(
+                        (folder / name).as_posix(),
+                        NOT_A_ROW,
+                        "",
+                        f"is not a file of any table; the tables are: {', '.join(TABLES)}",
+                    )
+                )
+    return problems
+
+
+def _stale_parquet(checkout: Checkout) -> list[Problem]:
+    """Each Parquet file (what load() serves) must have been built from the CSV as it is: the
+    build records the CSV's SHA-256 in the file's metadata."""
+    import pyarrow.parquet as pq
+
+    problems = []
+    for name, digest in checkout.csv_sha256.items():
+        relative = parquet_path(name).as_posix()
+        try:
+            raw = files.read_bytes(checkout.root, relative, limit=MAX_CSV_BYTES)
+            metadata = pq.read_schema(pa.BufferReader(raw)).metadata or {}
+        except FileNotFoundError:
+            metadata = {}
+        except (files.UnsafePath, pa.ArrowException, OSError) as error:
+            problems.append(
+                Problem(relative, NOT_A_ROW, "", f"cannot be read: {error}")
+            )
+            continue
+        if metadata.get(b"csv_sha256", b"").decode() != digest:
+            problems.append(
+                Problem(
+                    relative,
+                    NOT_A_ROW,
+                    "",
+                    f"was not built from {shown(name)} as it is now; run nzdefence build",
+                )
+            )
     return problems
 
 
@@ -137,17 +209,19 @@ class Report:
         )
 
 
-def validate(root: Path, *, check_datapackage: bool = True) -> Report:
-    """Every check on the checkout at ``root``. ``check_datapackage=False`` leaves out the
-    check of ``datapackage.json``, for a build that is about to rewrite it."""
+def validate(root: Path, *, check_outputs: bool = True) -> Report:
+    """Every check on the checkout at ``root``. ``check_outputs=False`` leaves out whether the
+    published files (the Parquet files, ``datapackage.json``) were built from the checkout as it
+    is, for a build that is about to rewrite them."""
     from .datapackage import datapackage_problems
 
     checkout = read_checkout(root)
     problems = list(checkout.problems)
     if checkout.schemas:
         problems += cross_table_problems(checkout)
-    if check_datapackage and not problems:
-        # Only a valid checkout has a descriptor to compare: it needs the sources' files.
+    if check_outputs and not problems:
+        # Only a valid checkout has outputs to compare: the descriptor needs the sources' files.
+        problems += _stale_parquet(checkout)
         problems += datapackage_problems(
             checkout.root, checkout.frames["sources"], checkout.schemas
         )
