@@ -10,12 +10,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import files
+from . import files, partners
 from .citation import CITATION_FILE, citation_cff
 from .datapackage import datapackage_text
 from .dictionary import DICTIONARY, data_dictionary
 from .dtypes import arrow_type
-from .layout import DATAPACKAGE, TABLES, parquet_path
+from .layout import DATAPACKAGE, PARTNERS_BY_YEAR, TABLES, parquet_path
 from .problems import NOT_A_ROW, Problem
 from .schemas import TableSchema
 from .validate import Checkout, Report, validate
@@ -115,9 +115,13 @@ def outputs(checkout: Checkout) -> dict[Path, bytes]:
     outputs[DATAPACKAGE] = datapackage_text(
         checkout.root, checkout.frames["sources"], checkout.schemas
     )
+    derived = partners.partners_by_year(checkout.tables)
+    outputs[PARTNERS_BY_YEAR] = partners.csv_bytes(derived)
     outputs[Path(CITATION_FILE)] = citation_cff().encode("utf-8")
     outputs[Path(DICTIONARY)] = data_dictionary(
-        checkout.schemas, checkout.tables
+        checkout.schemas,
+        checkout.tables,
+        derived=[(partners.table_schema(), derived, PARTNERS_BY_YEAR.as_posix())],
     ).encode("utf-8")
     try:
         readme = files.read_bytes(checkout.root, README.as_posix(), limit=files.MiB)
