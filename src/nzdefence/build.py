@@ -168,25 +168,39 @@ def same_output(root: Path, relative: Path, built: bytes) -> bool:
         return False
 
 
-TIMELINE_SVG = "docs/timeline.svg"
+def stale_figures(checkout: Checkout) -> list:
+    """The figures (plot.FIGURES) whose embedded digest differs from the data's: no drawing
+    is needed to know, so ``--check`` works without matplotlib."""
+    from .plot import FIGURES, drawn_digest
+
+    return [
+        figure
+        for figure in FIGURES
+        if drawn_digest(checkout.root, figure) != figure.digest(checkout.tables)
+    ]
 
 
-def timeline(checkout: Checkout) -> tuple[dict[Path, bytes], list[Problem]]:
-    """The timeline's files, drawn again if the data they show changed."""
-    from .plot import FIGURE_STEM, digest, drawn_digest, render
-
-    if drawn_digest(checkout.root) == digest(checkout.tables):
-        return {}, []
+def redrawn(checkout: Checkout, stale: list) -> tuple[dict[Path, bytes], list[Problem]]:
+    """The stale figures drawn again, or a problem saying how to install matplotlib."""
+    drawn: dict[Path, bytes] = {}
     try:
-        return render(checkout.tables), []
+        for figure in stale:
+            drawn.update(figure.render(checkout.tables))
     except ImportError:
         message = (
-            "the timeline is stale and matplotlib is not installed: "
+            "is stale and matplotlib is not installed: "
             "pip install 'nzdefence[plot]', then nzdefence build"
         )
         return {}, [
-            Problem(FIGURE_STEM.with_suffix(".svg").as_posix(), NOT_A_ROW, "", message)
+            Problem(
+                figure.stamped.as_posix(),
+                NOT_A_ROW,
+                "",
+                f"the {figure.name} figure {message}",
+            )
+            for figure in stale
         ]
+    return drawn, []
 
 
 def build(root: Path, *, check: bool = False) -> Report:
@@ -197,7 +211,7 @@ def build(root: Path, *, check: bool = False) -> Report:
         return report
     try:
         built = outputs(report.checkout)
-        figures, problems = timeline(report.checkout)
+        stale_drawings = stale_figures(report.checkout)
         if check:
             stale = [
                 path
@@ -213,10 +227,12 @@ def build(root: Path, *, check: bool = False) -> Report:
                 )
                 for path in stale
             ]
-            if figures:
-                message = "the timeline shows other data than the CSVs hold; run nzdefence build"
-                report.problems.append(Problem(TIMELINE_SVG, NOT_A_ROW, "", message))
+            report.problems += [
+                Problem(figure.stamped.as_posix(), NOT_A_ROW, "", figure.stale)
+                for figure in stale_drawings
+            ]
             return report
+        figures, problems = redrawn(report.checkout, stale_drawings)
         report.problems += problems
         files.write_atomically({**built, **figures}, root)
     except files.UnsafePath as error:
