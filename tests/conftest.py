@@ -51,6 +51,7 @@ def copy_checkout(target: Path) -> Path:
         "dataset/csv",
         "dataset/sources",
         "dataset/parquet",
+        "dataset/derived",
         "docs",
     ):
         shutil.copytree(REPO / folder, target / folder)

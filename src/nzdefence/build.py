@@ -10,12 +10,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import files
+from . import files, partners
 from .citation import CITATION_FILE, citation_cff
 from .datapackage import datapackage_text
 from .dictionary import DICTIONARY, data_dictionary
 from .dtypes import arrow_type
-from .layout import DATAPACKAGE, TABLES, parquet_path
+from .layout import DATAPACKAGE, PARTNERS_BY_YEAR, TABLES, parquet_path
 from .problems import NOT_A_ROW, Problem
 from .schemas import TableSchema
 from .validate import Checkout, Report, validate
@@ -125,9 +125,13 @@ def outputs(checkout: Checkout) -> dict[Path, bytes]:
     outputs[DATAPACKAGE] = datapackage_text(
         checkout.root, checkout.frames["sources"], checkout.schemas
     )
+    derived = partners.partners_by_year(checkout.tables)
+    outputs[PARTNERS_BY_YEAR] = partners.csv_bytes(derived)
     outputs[Path(CITATION_FILE)] = citation_cff().encode("utf-8")
     outputs[Path(DICTIONARY)] = data_dictionary(
-        checkout.schemas, checkout.tables
+        checkout.schemas,
+        checkout.tables,
+        derived=[(partners.table_schema(), derived, PARTNERS_BY_YEAR.as_posix())],
     ).encode("utf-8")
     try:
         readme = files.read_bytes(checkout.root, README.as_posix(), limit=files.MiB)
@@ -174,25 +178,39 @@ def same_output(root: Path, relative: Path, built: bytes) -> bool:
         return False
 
 
-TIMELINE_SVG = "docs/timeline.svg"
+def stale_figures(checkout: Checkout) -> list:
+    """The figures (plot.FIGURES) whose embedded digest differs from the data's: no drawing
+    is needed to know, so ``--check`` works without matplotlib."""
+    from .plot import FIGURES, drawn_digest
+
+    return [
+        figure
+        for figure in FIGURES
+        if drawn_digest(checkout.root, figure) != figure.digest(checkout.tables)
+    ]
 
 
-def timeline(checkout: Checkout) -> tuple[dict[Path, bytes], list[Problem]]:
-    """The timeline's files, drawn again if the data they show changed."""
-    from .plot import FIGURE_STEM, digest, drawn_digest, render
-
-    if drawn_digest(checkout.root) == digest(checkout.tables):
-        return {}, []
+def redrawn(checkout: Checkout, stale: list) -> tuple[dict[Path, bytes], list[Problem]]:
+    """The stale figures drawn again, or a problem saying how to install matplotlib."""
+    drawn: dict[Path, bytes] = {}
     try:
-        return render(checkout.tables), []
+        for figure in stale:
+            drawn.update(figure.render(checkout.tables))
     except ImportError:
         message = (
-            "the timeline is stale and matplotlib is not installed: "
+            "is stale and matplotlib is not installed: "
             "pip install 'nzdefence[plot]', then nzdefence build"
         )
         return {}, [
-            Problem(FIGURE_STEM.with_suffix(".svg").as_posix(), NOT_A_ROW, "", message)
+            Problem(
+                figure.stamped.as_posix(),
+                NOT_A_ROW,
+                "",
+                f"the {figure.name} figure {message}",
+            )
+            for figure in stale
         ]
+    return drawn, []
 
 
 def build(root: Path, *, check: bool = False) -> Report:
@@ -203,7 +221,7 @@ def build(root: Path, *, check: bool = False) -> Report:
         return report
     try:
         built = outputs(report.checkout)
-        figures, problems = timeline(report.checkout)
+        stale_drawings = stale_figures(report.checkout)
         if check:
             stale = [
                 path
@@ -219,10 +237,12 @@ def build(root: Path, *, check: bool = False) -> Report:
                 )
                 for path in stale
             ]
-            if figures:
-                message = "the timeline shows other data than the CSVs hold; run nzdefence build"
-                report.problems.append(Problem(TIMELINE_SVG, NOT_A_ROW, "", message))
+            report.problems += [
+                Problem(figure.stamped.as_posix(), NOT_A_ROW, "", figure.stale)
+                for figure in stale_drawings
+            ]
             return report
+        figures, problems = redrawn(report.checkout, stale_drawings)
         report.problems += problems
         files.write_atomically({**built, **figures}, root)
     except files.UnsafePath as error:

@@ -117,9 +117,9 @@ def _locate(root: Path, source_id: str, words: str) -> int:
 
 
 def _plot(root: Path) -> int:
-    from .plot import PANELS
+    from .plot import DRAWN_FROM
 
-    checkout = _valid_checkout(root, set(PANELS))
+    checkout = _valid_checkout(root, set(DRAWN_FROM))
     if checkout is None:
         return 1
     try:
@@ -264,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     find.add_argument("words", help="words from the source, as exactly as you can")
     _add_path(find)
     plot = commands.add_parser(
-        "plot", help="draw docs/timeline.png and .svg (needs nzdefence[plot])"
+        "plot",
+        help="draw the figures in docs/: timeline and partners (needs nzdefence[plot])",
     )
     _add_path(plot)
     show = commands.add_parser(

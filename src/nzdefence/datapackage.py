@@ -19,7 +19,8 @@ import pandas as pd
 from . import files
 from ._version import __version__
 from .citation import ABSTRACT, AUTHOR, LICENSE, TITLE
-from .layout import DATAPACKAGE, TABLES, csv_path, schema_path
+from .layout import DATAPACKAGE, PARTNERS_BY_YEAR, TABLES, csv_path, schema_path
+from .partners import descriptor as partners_descriptor
 from .problems import NOT_A_ROW, Problem
 from .provenance import MAX_SOURCE_BYTES
 from .schemas import MAX_SCHEMA_BYTES, TableSchema
@@ -55,6 +56,20 @@ def descriptor(
                 "licenses": [TABLE_LICENSE],
             }
         )
+    derived = partners_descriptor()
+    resources.append(
+        {
+            "name": derived["name"],
+            "title": derived["title"],
+            "description": derived["description"],
+            "path": PARTNERS_BY_YEAR.as_posix(),
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": derived,  # inline: a derived table has no file in schema/
+            "licenses": [TABLE_LICENSE],
+        }
+    )
     package_sources = []
     for row in sources.itertuples(index=False):
         raw = files.read_bytes(root, row.path, limit=MAX_SOURCE_BYTES)
@@ -110,7 +125,8 @@ def datapackage_problems(
     built = datapackage_text(root, sources, schemas)
     package = json.loads(built)
     for resource in package["resources"]:
-        if "schema" in resource:  # inline: Frictionless reads no file for it
+        # A schema given by its path in schema/ is inlined, so that Frictionless reads no file.
+        if isinstance(resource.get("schema"), str):
             raw = files.read_bytes(root, resource["schema"], limit=MAX_SCHEMA_BYTES)
             resource["schema"] = json.loads(raw)
     report = frictionless.Package.validate_descriptor(package)

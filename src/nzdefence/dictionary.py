@@ -46,19 +46,22 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def table_section(schema: TableSchema, table) -> list[str]:
+def table_section(schema: TableSchema, table, paths: str | None = None) -> list[str]:
     lines = [
         f"## `{schema.name}`: {schema.title}",
         "",
         schema.description,
         "",
     ]
-    lines.append(
-        f"- File: `{csv_path(schema.name).as_posix()}`, `{parquet_path(schema.name).as_posix()}`"
+    paths = (
+        paths
+        or f"`{csv_path(schema.name).as_posix()}`, `{parquet_path(schema.name).as_posix()}`"
     )
-    lines.append(
-        f"- Primary key: {', '.join(f'`{key}`' for key in schema.primary_key)}"
-    )
+    lines.append(f"- File: {paths}")
+    if schema.primary_key:
+        lines.append(
+            f"- Primary key: {', '.join(f'`{key}`' for key in schema.primary_key)}"
+        )
     for key in schema.foreign_keys:
         lines.append(f"- Foreign key: `{key.column}` → `{key.resource}.{key.target}`")
     for link in schema.record_links:
@@ -89,8 +92,14 @@ def table_section(schema: TableSchema, table) -> list[str]:
     return lines + [""]
 
 
-def data_dictionary(schemas: dict[str, TableSchema], tables: dict) -> str:
-    """Markdown describing every table, field, constraint and allowed value, with examples."""
+def data_dictionary(
+    schemas: dict[str, TableSchema],
+    tables: dict,
+    derived: list[tuple[TableSchema, object, str]] = (),
+) -> str:
+    """Markdown describing every table, field, constraint and allowed value, with examples;
+    then each ``derived`` table (its schema, its data and its file), which the build computes
+    from the others."""
     lines = [
         "# nzdefence data dictionary",
         "",
@@ -106,4 +115,17 @@ def data_dictionary(schemas: dict[str, TableSchema], tables: dict) -> str:
     ]
     for name in TABLES:
         lines += table_section(schemas[name], tables.get(name))
+    if derived:
+        lines += [
+            "# Derived tables",
+            "",
+            (
+                "Computed by `nzdefence build` from the tables above and checked by "
+                "`nzdefence build --check`; never edited, and not hand-verified themselves: "
+                "each count lists the ids of the records it counts."
+            ),
+            "",
+        ]
+    for schema, table, path in derived:
+        lines += table_section(schema, table, f"`{path}` (generated)")
     return "\n".join(lines).rstrip() + "\n"

@@ -9,6 +9,9 @@ CSV_DIR = Path("dataset") / "csv"
 PARQUET_DIR = Path("dataset") / "parquet"
 SOURCES_DIR = Path("dataset") / "sources"
 DATAPACKAGE = Path("datapackage.json")
+# Tables the build derives from the others; never edited, and without a file in schema/.
+DERIVED_DIR = Path("dataset") / "derived"
+PARTNERS_BY_YEAR = DERIVED_DIR / "partners_by_year.csv"
 
 # Inside an installed package (a wheel), under nzdefence/data/: where pyproject's force-include
 # puts the published files, so that an installed user can check every quote offline.
@@ -17,6 +20,9 @@ PACKAGED_PARQUET = Path("parquet")
 PACKAGED_SOURCES = Path("sources")
 PACKAGED_SCHEMA = Path("schema")
 PACKAGED_DATAPACKAGE = Path("datapackage.json")
+# Tables the build derives from the others; never edited, and without a file in schema/.
+DERIVED_DIR = Path("dataset") / "derived"
+PARTNERS_BY_YEAR = DERIVED_DIR / "partners_by_year.csv"
 
 FACT_TABLES = ("agreements", "exercises", "deployments", "budgets", "statements")
 # The tables of the dataset, each defined by its schema file, in the order the README, the data

@@ -1,0 +1,46 @@
+"""The timeline draws what the records say: who is involved, their status, a label made of
+what the record has, and every dated record visible."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import REPO
+
+from nzdefence import plot
+
+
+def test_bars_say_who_is_involved_and_never_use_placeholders(real_report):
+    drawn, _ = plot.bars(real_report.checkout.tables)
+    by_id = {bar.id: bar for bar in drawn}
+    # Pacts between other countries are drawn as such, not as New Zealand's.
+    assert by_id["solomon-islands-china-security-pact"].partner == plot.WITHOUT_NZ
+    assert by_id["japan-netherlands-acsa-2025"].partner == plot.WITHOUT_NZ
+    assert by_id["nz-japan-acsa-2025"].partner == "JPN"
+    # A deployment without a destination is labelled by what it has.
+    assert (
+        by_id["nz-aotearoa-north-korea-2024"].label
+        == "HMNZS Aotearoa, in relation to North Korea (announced)"
+    )
+    assert not any("?" in bar.label for bar in drawn)
+    # Status is drawn: a proposal is not drawn like a signed pact.
+    assert not by_id["japan-six-eyes-proposal-2020"].concluded
+    assert by_id["nz-japan-security-pact-2022"].concluded
+
+
+def test_every_status_is_drawn_one_way_or_the_other():
+    for name in ("agreements", "deployments"):
+        fields = json.loads(
+            (REPO / f"schema/{name}.schema.json").read_text(encoding="utf-8")
+        )["fields"]
+        (status,) = [f for f in fields if f["name"] == "status"]
+        for value in status["constraints"]["enum"]:
+            assert (value in plot.CONCLUDED) != (value in plot.NOT_CONCLUDED), value
+
+
+def test_the_timeline_is_titled_for_what_it_draws(real_report):
+    svg = plot.render(real_report.checkout.tables)[plot.FIGURE_STEM.with_suffix(".svg")]
+    # matplotlib writes each text drawn into the SVG as a comment before its glyphs.
+    (title,) = [line for line in svg.splitlines() if b"<!-- Dated agreements" in line]
+    assert b"other countries" in title
+    assert b"<!-- New Zealand's agreements" not in svg
