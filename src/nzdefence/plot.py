@@ -226,6 +226,15 @@ def _save(
     return saved
 
 
+def _later(day: date, days: int) -> date:
+    """``day`` plus ``days``, or the last day the calendar has."""
+    return (
+        day + timedelta(days=days)
+        if date.max - day > timedelta(days=days)
+        else date.max
+    )
+
+
 def render(tables: dict) -> dict[Path, bytes]:
     """The timeline as SVG and PNG bytes, by path relative to the checkout's root."""
     plt = _pyplot()
@@ -242,8 +251,9 @@ def render(tables: dict) -> dict[Path, bytes]:
     colours = {code: palette[i % len(palette)] for i, code in enumerate(codes)}
     colours.update({key: colour for key, (_, colour) in SPECIAL_PARTNERS.items()})
     counts = [sum(bar.table == panel for bar in drawn) for panel in PANELS]
-    start = date(min(bar.start for bar in drawn).year, 1, 1)
-    end = date(max(bar.end for bar in drawn).year + 1, 1, 1)
+    # With nothing dated the axes still show a year; dates at the calendar's ends stay on it.
+    start = date(min((bar.start for bar in drawn), default=date(2020, 1, 1)).year, 1, 1)
+    end = _later(date(max((bar.end for bar in drawn), default=start).year, 12, 31), 1)
     # A single day would be a sliver: every bar is at least this wide, centred on its period.
     minimum = timedelta(days=max(7, (end - start).days // 50))
     figure, axes = plt.subplots(
@@ -256,7 +266,7 @@ def render(tables: dict) -> dict[Path, bytes]:
     for axis, panel in zip(axes, PANELS):
         rows = [bar for bar in drawn if bar.table == panel]
         for y, bar in enumerate(rows):
-            width = (bar.end + timedelta(days=1)) - bar.start
+            width = _later(bar.end, 1) - bar.start
             left = bar.start
             if width < minimum:
                 left, width = bar.start + (width - minimum) / 2, minimum
@@ -301,9 +311,11 @@ def render(tables: dict) -> dict[Path, bytes]:
             f"{panel} ({len(rows)} dated)", loc="left", fontsize=9, fontweight="bold"
         )
         axis.grid(axis="x", linewidth=0.3)
-    axes[-1].xaxis.set_major_locator(mdates.YearLocator())
+    # A tick a year, or every few years over a long span (a tick for each of thousands of
+    # years would take minutes).
+    axes[-1].xaxis.set_major_locator(mdates.YearLocator(base=max(1, (end.year - start.year) // 12)))
     axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    axes[-1].set_xlim(start, end + timedelta(days=200))  # room for the precision notes
+    axes[-1].set_xlim(start, _later(end, 200))  # room for the precision notes
     shown = [
         *codes,
         *(key for key in SPECIAL_PARTNERS if key in {b.partner for b in drawn}),
@@ -337,7 +349,7 @@ def render(tables: dict) -> dict[Path, bytes]:
         handles=legend,
         loc="lower center",
         fontsize=7,
-        ncol=min(len(legend), 6),
+        ncol=max(1, min(len(legend), 6)),
         title="colour: the other country involved with New Zealand",
         title_fontsize=7,
         bbox_to_anchor=(0.5, 0.045),
@@ -370,6 +382,9 @@ def render(tables: dict) -> dict[Path, bytes]:
     return saved
 
 
+MAX_FIGURE_YEARS = 20
+
+
 def render_partners(tables: dict) -> dict[Path, bytes]:
     """docs/partners.png: the partners-by-year table as heat maps, counts annotated."""
     plt = _pyplot()
@@ -385,15 +400,24 @@ def render_partners(tables: dict) -> dict[Path, bytes]:
             _country_name(code),
         ),
     )
+    # The figure shows the most recent years that have records (the table has them all):
+    # a record dated from the year 1 must not make it thousands of columns wide.
     dated = [row["year"] for row in table if row["year"] is not None]
-    years = list(range(min(dated), max(dated) + 1)) if dated else []
+    last = max(dated, default=0)
+    years = list(
+        range(max(min(dated, default=0), last - MAX_FIGURE_YEARS + 1), last + 1)
+    )
     columns = [*years, None]
+    column_of = {year: i for i, year in enumerate(columns)}
+    row_of = {partner: i for i, partner in enumerate(partners)}
     grids = {
         counted.table: np.zeros((len(partners), len(columns)), dtype=int)
         for counted in COUNTED
     }
     for row in table:
-        where = partners.index(row["partner"]), columns.index(row["year"])
+        if row["year"] not in column_of:
+            continue  # earlier than the years shown
+        where = row_of[row["partner"]], column_of[row["year"]]
         for counted in COUNTED:
             grids[counted.table][where] = row[counted.table]
     highest = max(1, *(int(grid.max()) for grid in grids.values()))
