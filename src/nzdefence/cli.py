@@ -228,6 +228,13 @@ def _add_path(command: argparse.ArgumentParser, default: str | None = ".") -> No
     )
 
 
+def _missing(*modules: str) -> list[str]:
+    """The modules of an optional extra that are not installed."""
+    from importlib.util import find_spec
+
+    return [module for module in modules if find_spec(module) is None]
+
+
 def main(argv: list[str] | None = None) -> int:
     from ._version import __version__
 
@@ -299,6 +306,17 @@ def main(argv: list[str] | None = None) -> int:
         return _site(args.out, args.path, args.base_url)
     if args.command == "show":
         return _show(args.what)
+    missing = _missing("pandera", "frictionless", "pycountry", "jsonschema", "yaml")
+    if (
+        args.command in ("validate", "build", "coverage", "locate", "plot", "diff")
+        and missing
+    ):
+        print(
+            f"nzdefence {args.command} needs {', '.join(missing)}, which checking a checkout "
+            "uses: pip install 'nzdefence[validate]'",
+            file=sys.stderr,
+        )
+        return 1
     if not (args.path / SCHEMA_DIR).is_dir():
         print(escaped(f"{args.path}:0:-: not a dataset checkout (no schema/ folder)"))
         return 1

@@ -313,7 +313,9 @@ def render(tables: dict) -> dict[Path, bytes]:
         axis.grid(axis="x", linewidth=0.3)
     # A tick a year, or every few years over a long span (a tick for each of thousands of
     # years would take minutes).
-    axes[-1].xaxis.set_major_locator(mdates.YearLocator(base=max(1, (end.year - start.year) // 12)))
+    axes[-1].xaxis.set_major_locator(
+        mdates.YearLocator(base=max(1, (end.year - start.year) // 12))
+    )
     axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     axes[-1].set_xlim(start, _later(end, 200))  # room for the precision notes
     shown = [
