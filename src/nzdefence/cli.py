@@ -1,4 +1,4 @@
-"""The ``nzdefence`` command: validate, build and the tools around them."""
+"""The ``nzdefence`` command: validate, build, diff and the tools around them."""
 
 from __future__ import annotations
 
@@ -250,6 +250,29 @@ def _base_unavailable(error: Exception, output: str) -> int:
     return 1
 
 
+def _diff(root: Path, ref: str, output: str) -> int:
+    from .contribution import Base, BaseUnavailable
+    from .diff import diff, markdown, text_lines
+    from .validate import read_checkout
+
+    try:
+        base = Base(root, ref)
+        checkout = read_checkout(root)
+        if not checkout.schemas:
+            for problem in checkout.problems:
+                print(problem)
+            print("the schemas are broken; run nzdefence validate", file=sys.stderr)
+            return 1
+        result = diff(checkout, base)
+    except BaseUnavailable as error:
+        return _base_unavailable(error, "text")
+    print(
+        markdown(result) if output == "markdown" else "\n".join(text_lines(result)),
+        end="\n" if output == "text" else "",
+    )
+    return 0
+
+
 def _add_format(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--format",
@@ -303,6 +326,21 @@ def main(argv: list[str] | None = None) -> int:
         help="write nothing; exit 1 if an output is stale",
     )
     _add_format(build)
+    changes = commands.add_parser(
+        "diff",
+        help="what the checkout changes against git revision REF: records added, removed "
+        "and changed per table, with their evidence",
+    )
+    changes.add_argument(
+        "ref", metavar="REF", help="the git revision, e.g. origin/main"
+    )
+    _add_path(changes)
+    changes.add_argument(
+        "--format",
+        choices=("text", "markdown"),
+        default="text",
+        help="markdown: for a workflow's job summary ($GITHUB_STEP_SUMMARY)",
+    )
     cover = commands.add_parser(
         "coverage",
         help="list fact-bearing sentences per source and whether spans cover them",
@@ -365,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
 
         report = validate(args.path)
         return _print_report(report, report.summary(), args.format, args.path)
+    if args.command == "diff":
+        return _diff(args.path, args.ref, args.format)
     if args.command == "plot":
         return _plot(args.path)
     if args.command == "coverage":
