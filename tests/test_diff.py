@@ -158,14 +158,20 @@ def test_a_long_summary_stops_before_githubs_limit(contribution, capsys, monkeyp
 
 def test_no_change_says_so(base_checkout, tmp_path, capsys):
     root = committed(base_checkout, tmp_path)
+    unchanged = (
+        "sources, actors, agreements, exercises, deployments, budgets, statements, "
+        "evidence, exclusions"
+    )
     code, out, _ = run(capsys, "main", str(root))
     assert code == 0
-    assert out.splitlines()[1:] == [
-        "no table changed",
-        (
-            "unchanged: sources, actors, agreements, exercises, deployments, budgets, "
-            "statements, evidence, exclusions"
-        ),
+    assert out.splitlines()[1:] == ["no table changed", f"unchanged: {unchanged}"]
+    code, out, _ = run(capsys, "main", str(root), "--format", "markdown")
+    assert code == 0
+    assert out.splitlines()[3:] == [
+        "",
+        "No table changed.",
+        "",
+        f"Unchanged: {unchanged}.",
     ]
 
 

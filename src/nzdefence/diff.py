@@ -226,19 +226,16 @@ def markdown(result: Diff) -> str:
         f"### nzdefence diff against {ref}",
         "",
         f"Commit {result.commit[:12]}. Records are matched by their table's primary key.",
-        "",
-        "| table | added | removed | changed |",
-        "| :-- | --: | --: | --: |",
     ]
-    unchanged, blocks = [], []
+    counts, unchanged, blocks = [], [], []
     for table in result.tables:
         if table.unchanged:
             unchanged.append(md(table.name))
             continue
         if table.note:
-            head.append(f"| {md(table.name)} | {md(table.note)} | | |")
+            counts.append(f"| {md(table.name)} | {md(table.note)} | | |")
             continue
-        head.append(f"| {md(table.name)} | {' | '.join(map(str, table.counts))} |")
+        counts.append(f"| {md(table.name)} | {' | '.join(map(str, table.counts))} |")
         blocks.append(["", f"#### {md(table.name)}"])
         if table.columns_added or table.columns_removed:
             added = md(", ".join(table.columns_added)) or "none"
@@ -247,20 +244,30 @@ def markdown(result: Diff) -> str:
         shown = md(csv_path(table.name).as_posix())
         for entry in table.entries:
             blocks.append(_markdown_entry(entry, shown, ref))
-    if not blocks and not any(table.note for table in result.tables):
+    if counts:
+        head += [
+            "",
+            "| table | added | removed | changed |",
+            "| :-- | --: | --: | --: |",
+        ]
+        head += counts
+    else:
         head += ["", "No table changed."]
     if unchanged:
         head += ["", "Unchanged: " + ", ".join(unchanged) + "."]
-    out = "\n".join(head) + "\n"
+    out = ["\n".join(head) + "\n"]
+    size = len(out[0].encode())
     for block in blocks:
         text = "\n".join(block) + "\n"
-        if len((out + text).encode()) > MAX_SUMMARY_BYTES - 1000:
-            return out + (
+        size += len(text.encode())
+        if size > MAX_SUMMARY_BYTES - 1000:
+            out.append(
                 f"\n**The summary stops here**, short of GitHub's 1 MiB limit: run "
                 f"nzdefence diff {ref} for all of it.\n"
             )
-        out += text
-    return out
+            break
+        out.append(text)
+    return "".join(out)
 
 
 def _markdown_entry(entry: Entry, shown: str, ref: str) -> list[str]:
