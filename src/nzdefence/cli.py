@@ -1,4 +1,4 @@
-"""The ``nzdefence`` command: validate, build."""
+"""The ``nzdefence`` command: validate, build, diff and the tools around them."""
 
 from __future__ import annotations
 
@@ -11,9 +11,18 @@ from .layout import SCHEMA_DIR
 from .problems import escaped
 
 
-def _print_report(report, success: str) -> int:
-    for problem in report.problems:
-        print(problem)
+def _print_report(
+    report, success: str, output: str = "text", root: Path = Path(".")
+) -> int:
+    if output == "github":
+        from .github import annotation
+
+        relative = Path(os.path.relpath(root)).as_posix()
+        lines = [annotation(problem, relative) for problem in report.problems]
+    else:
+        lines = [str(problem) for problem in report.problems]
+    for line in lines:
+        print(line)
     if report.problems:
         print(f"{len(report.problems)} problem(s) found.", file=sys.stderr)
         return 1
@@ -215,6 +224,65 @@ def _site(out: Path, path: Path | None, base_url: str | None) -> int:
     return 0
 
 
+def _against_base(root: Path, ref: str, output: str) -> int:
+    """validate --base: every check, and what the checkout changes that it may not."""
+    from .contribution import Base, BaseUnavailable, base_problems
+    from .validate import validate
+
+    try:
+        base = Base(root, ref)  # first: a wrong REF is said at once
+        report = validate(root)
+        report.problems = sorted(
+            set(report.problems + base_problems(report.checkout, base))
+        )
+    except BaseUnavailable as error:
+        return _base_unavailable(error, output)
+    success = f"{report.summary()}; against {ref}: no source changed, no evidence newly verified"
+    return _print_report(report, success, output, root)
+
+
+def _base_unavailable(error: Exception, output: str) -> int:
+    if output == "github":
+        from .github import error as annotation
+
+        print(annotation(str(error)))
+    print(f"nzdefence: {error}", file=sys.stderr)
+    return 1
+
+
+def _diff(root: Path, ref: str, output: str) -> int:
+    from .contribution import Base, BaseUnavailable
+    from .diff import diff, markdown, text_lines
+    from .validate import read_checkout
+
+    try:
+        base = Base(root, ref)
+        checkout = read_checkout(root)
+        if not checkout.schemas:
+            for problem in checkout.problems:
+                print(problem)
+            print("the schemas are broken; run nzdefence validate", file=sys.stderr)
+            return 1
+        result = diff(checkout, base)
+    except BaseUnavailable as error:
+        return _base_unavailable(error, "text")
+    print(
+        markdown(result) if output == "markdown" else "\n".join(text_lines(result)),
+        end="\n" if output == "text" else "",
+    )
+    return 0
+
+
+def _add_format(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--format",
+        choices=("text", "github"),
+        default="text",
+        help="text: path:line:column: message lines; github: GitHub Actions error "
+        "annotations, one per problem, on the lines of the pull request's diff",
+    )
+
+
 def _add_path(command: argparse.ArgumentParser, default: str | None = ".") -> None:
     """Every command takes the checkout's root the same way: last, optional, positional."""
     command.add_argument(
@@ -247,6 +315,14 @@ def main(argv: list[str] | None = None) -> int:
         "validate", help="check a checkout; print path:line:column: message per problem"
     )
     _add_path(check)
+    _add_format(check)
+    check.add_argument(
+        "--base",
+        metavar="REF",
+        default=None,
+        help="also compare with git revision REF (e.g. origin/main): refuse changed source "
+        "documents and sources rows, report evidence newly marked verified",
+    )
     build = commands.add_parser(
         "build", help="validate, then write every published file"
     )
@@ -255,6 +331,22 @@ def main(argv: list[str] | None = None) -> int:
         "--check",
         action="store_true",
         help="write nothing; exit 1 if an output is stale",
+    )
+    _add_format(build)
+    changes = commands.add_parser(
+        "diff",
+        help="what the checkout changes against git revision REF: records added, removed "
+        "and changed per table, with their evidence",
+    )
+    changes.add_argument(
+        "ref", metavar="REF", help="the git revision, e.g. origin/main"
+    )
+    _add_path(changes)
+    changes.add_argument(
+        "--format",
+        choices=("text", "markdown"),
+        default="text",
+        help="markdown: for a workflow's job summary ($GITHUB_STEP_SUMMARY)",
     )
     cover = commands.add_parser(
         "coverage",
@@ -322,11 +414,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.command == "locate":
         return _locate(args.path, args.source_id, args.words)
+    if args.command == "validate" and args.base is not None:
+        return _against_base(args.path, args.base, args.format)
     if args.command == "validate":
         from .validate import validate
 
         report = validate(args.path)
-        return _print_report(report, report.summary())
+        return _print_report(report, report.summary(), args.format, args.path)
+    if args.command == "diff":
+        return _diff(args.path, args.ref, args.format)
     if args.command == "plot":
         return _plot(args.path)
     if args.command == "coverage":
@@ -335,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
 
     report = run_build(args.path, check=args.check)
     done = "outputs are up to date" if args.check else "built every published file"
-    return _print_report(report, f"{report.summary()}; {done}")
+    return _print_report(report, f"{report.summary()}; {done}", args.format, args.path)
 
 
 def run() -> None:
