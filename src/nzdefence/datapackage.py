@@ -3,9 +3,9 @@ Frictionless's own check of it.
 
 Rows are checked by our vectorised checks (``validate``), which cover every Table Schema
 constraint; Frictionless checks here what only it does, the package and its schema descriptors.
-It checks the descriptor as the build writes it, with each table schema given inline, so that
-nothing a contribution puts in a hand-edited ``datapackage.json`` (a link, a URL) is followed:
-the committed file is only compared with what the build writes. The full row-by-row
+It checks the descriptor as the build writes it, so that nothing a contribution puts in a
+hand-edited ``datapackage.json`` (a link, a URL) is followed: the committed file is only compared
+with what the build writes. The full row-by-row
 ``frictionless validate datapackage.json`` passes too (the interoperability tests run it).
 """
 
@@ -23,7 +23,7 @@ from .layout import DATAPACKAGE, PARTNERS_BY_YEAR, TABLES, csv_path, schema_path
 from .partners import descriptor as partners_descriptor
 from .problems import NOT_A_ROW, Problem
 from .provenance import MAX_SOURCE_BYTES
-from .schemas import MAX_SCHEMA_BYTES, TableSchema
+from .schemas import TableSchema
 
 TABLE_LICENSE = {
     "name": LICENSE,
@@ -123,13 +123,10 @@ def datapackage_problems(
     import frictionless
 
     built = datapackage_text(root, sources, schemas)
-    package = json.loads(built)
-    for resource in package["resources"]:
-        # A schema given by its path in schema/ is inlined, so that Frictionless reads no file.
-        if isinstance(resource.get("schema"), str):
-            raw = files.read_bytes(root, resource["schema"], limit=MAX_SCHEMA_BYTES)
-            resource["schema"] = json.loads(raw)
-    report = frictionless.Package.validate_descriptor(package)
+    # The descriptor as the build writes it, its schemas named by path: Frictionless checks the
+    # package and does not read them (read_schemas has checked each already), nor anything a
+    # hand-edited datapackage.json might name.
+    report = frictionless.Package.validate_descriptor(json.loads(built))
     problems = [_problem(f"frictionless: {error.message}") for error in report.errors]
     try:
         committed = files.read_bytes(root, DATAPACKAGE.as_posix(), limit=4 * len(built))

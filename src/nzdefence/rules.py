@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 
@@ -28,16 +29,9 @@ def _flag(mask: pd.Series) -> pd.Series:
     return mask.fillna(False).astype(bool)
 
 
-# Per precision coarser than a day: is a date the first, and is it the last, day of such a period?
-_PERIOD_BOUNDS = {
-    "month": (lambda d: d.dt.is_month_start, lambda d: d.dt.is_month_end),
-    "quarter": (lambda d: d.dt.is_quarter_start, lambda d: d.dt.is_quarter_end),
-    "half": (
-        lambda d: d.dt.is_quarter_start & d.dt.month.isin([1, 7]),
-        lambda d: d.dt.is_quarter_end & d.dt.month.isin([6, 12]),
-    ),
-    "year": (lambda d: d.dt.is_year_start, lambda d: d.dt.is_year_end),
-}
+# Per precision coarser than a day, the months in such a period: a start must be the first day of
+# a month that begins one, an end the last day of a month that ends one.
+MONTHS_IN = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 
 
 def _date_range(
@@ -53,11 +47,27 @@ def _date_range(
         return _flag(frame[end] < frame[start])
 
     def off_period(frame: pd.DataFrame) -> pd.Series:
-        off = pd.Series(False, index=frame.index)
-        for name, (is_first, is_last) in _PERIOD_BOUNDS.items():
-            at = _flag(frame[precision] == name)
-            off |= at & ~_flag(is_first(frame[start]) & is_last(frame[end]))
-        return off & frame[start].notna() & frame[end].notna()
+        # In NumPy's calendar units, once per table: pandas' .dt helpers cost a call each.
+        days = {
+            column: frame[column].to_numpy(
+                dtype="datetime64[D]", na_value=np.datetime64("NaT")
+            )
+            for column in (start, end)
+        }
+        first_month = days[start].astype("datetime64[M]")
+        last_month = days[end].astype("datetime64[M]")
+        starts_month = first_month.astype("datetime64[D]") == days[start]
+        ends_month = (days[end] + 1).astype("datetime64[M]") != last_month
+        months = frame[precision].map(MONTHS_IN).to_numpy(dtype=float, na_value=np.nan)
+        coarse = ~np.isnan(months) & ~np.isnat(days[start]) & ~np.isnat(days[end])
+        step = np.where(coarse, months, 1).astype(np.int64)
+        aligned = (
+            starts_month
+            & ends_month
+            & (first_month.astype(np.int64) % step == 0)
+            & ((last_month.astype(np.int64) + 1) % step == 0)
+        )
+        return pd.Series(coarse & ~aligned, index=frame.index)
 
     def inferred_without_note(frame: pd.DataFrame) -> pd.Series:
         return _flag(frame[basis] == "inferred") & frame[note].isna()
