@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         site = Path(folder) / "site"
-        if nzdefence(["site", str(site), "--path", str(REPO)]):
+        if nzdefence(["site", str(site), str(REPO)]):
             return 1
         shots = [
             ("index.html", "site-index.png", 1200, 1600),
