@@ -50,7 +50,8 @@ def synthesize(
     shutil.copytree(schema_dir, root / SCHEMA_DIR)
     (root / SOURCES_DIR).mkdir(parents=True)
     (root / CSV_DIR).mkdir(parents=True)
-    schemas = read_schemas(root / SCHEMA_DIR)
+    schemas = read_schemas(root)
+    link = schemas["evidence"].record_links[0]  # which columns name the record
     units = max(1, rows // ROWS_PER_UNIT)
     # Rows by field name; a field a row does not give is empty.
     out: dict[str, list[dict]] = {name: [] for name in TABLES}
@@ -157,8 +158,8 @@ def synthesize(
             for table, (quote, start, end) in spans.items():
                 out["evidence"].append(
                     {
-                        "table": table,
-                        "record_id": f"{table[:-1]}-{u}",
+                        link.table_column: table,
+                        link.record_column: f"{table[:-1]}-{u}",
                         "source_id": source_id,
                         "quote": quote,
                         "quote_start": start,
@@ -337,15 +338,13 @@ def run(
     say("| measurement | seconds | fastest–slowest | peak MiB |")
     say("|---|---:|---:|---:|")
     say(
-        f"| importing pandas, pyarrow, pandera, frictionless, pycountry | {imports.seconds:.2f} | "
+        f"| importing pandas, pyarrow, pandera, frictionless, jsonschema, pycountry | {imports.seconds:.2f} | "
         f"{imports.spread()} | {imports.peak_mib:.0f} |"
     )
     say(
         f"| `nzdefence validate` | {real.seconds:.2f} | {real.spread()} | {real.peak_mib:.0f} |"
     )
-    real_site = measure(
-        _cli("site", str(workdir / "site-real"), "--path", str(REPO)), repeat
-    )
+    real_site = measure(_cli("site", str(workdir / "site-real"), str(REPO)), repeat)
     say(
         f"| `nzdefence site` | {real_site.seconds:.2f} | {real_site.spread()} | {real_site.peak_mib:.0f} |"
     )
@@ -411,7 +410,7 @@ def run(
         results.append((total, checked))
         if size <= site_up_to:
             site_dir = root / "_site"
-            site = measure(_cli("site", str(site_dir), "--path", str(root)), 1)
+            site = measure(_cli("site", str(site_dir), str(root)), 1)
             if site.exit_code:
                 raise RuntimeError(
                     f"site failed on the synthetic dataset of {size} rows"
