@@ -44,7 +44,9 @@ def test_a_fifo_in_place_of_a_csv_does_not_hang(checkout, capsys):
     path.unlink()
     os.mkfifo(path)
     assert main(["validate", str(checkout)]) == 1
-    assert capsys.readouterr().out == "dataset/csv/actors.csv:0:-: is not a regular file\n"
+    assert (
+        capsys.readouterr().out == "dataset/csv/actors.csv:0:-: is not a regular file\n"
+    )
 
 
 @pytest.mark.parametrize("command", ["validate", "coverage"])
@@ -52,12 +54,16 @@ def test_a_source_linked_to_a_device_is_refused(checkout, command, capsys):
     source = "dataset/sources/000_80944da66ceb52dd.txt"
     replace_with_link(checkout / source, "/dev/zero")
     assert main([command, str(checkout)]) == 1
-    assert f"dataset/csv/sources.csv:2:path: {source}: {LINK}" in capsys.readouterr().out
+    assert (
+        f"dataset/csv/sources.csv:2:path: {source}: {LINK}" in capsys.readouterr().out
+    )
 
 
 def test_locate_refuses_a_linked_source(checkout, outside, capsys):
     source = "000_80944da66ceb52dd"
-    replace_with_link(checkout / f"dataset/sources/{source}.txt", outside / "secret.txt")
+    replace_with_link(
+        checkout / f"dataset/sources/{source}.txt", outside / "secret.txt"
+    )
     assert main(["locate", source, "SECRET", str(checkout)]) == 1
     out = capsys.readouterr().out
     assert "SECRET CONTENTS" not in out and LINK in out
