@@ -4,10 +4,14 @@ checkout of the contribution corpus, and the Hypothesis profiles."""
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import re
 import shutil
+import site
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -108,3 +112,44 @@ def edit_table(
     header = list(rows[0]) if rows else None
     change(rows)
     write_rows(path, rows, header)
+
+
+@pytest.fixture(scope="session")
+def installed_wheel(tmp_path_factory) -> Path:
+    """The Python of a new virtual environment holding the wheel built from this checkout,
+    built and installed offline (no index, no configured wheel folders, no build isolation);
+    it sees this environment's site-packages for its dependencies, after its own. Run it from
+    outside the checkout."""
+    if importlib.util.find_spec("hatchling") is None:
+        pytest.fail(
+            "building the wheel offline needs hatchling here: pip install hatchling"
+        )
+    root = tmp_path_factory.mktemp("wheel")
+    offline = {**os.environ, "PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": os.devnull}
+    offline.pop("PIP_FIND_LINKS", None)
+    pip = [sys.executable, "-m", "pip"]
+    wheels, venv = root / "wheels", root / "venv"
+    subprocess.run(
+        [*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
+        + ["-w", str(wheels), str(REPO)],
+        check=True,
+        env=offline,
+    )
+    (wheel,) = wheels.glob("nzdefence-*.whl")
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True
+    )
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [*pip, "--python", str(python), "install", "--quiet", "--no-deps"]
+        + ["--no-index", str(wheel)],
+        check=True,
+        cwd=root,
+        env=offline,
+    )
+    # Added only now: pip would take this environment's editable nzdefence as installed.
+    (own_site,) = (venv / "lib").glob("python3.*/site-packages")
+    (own_site / "dependencies.pth").write_text(
+        "\n".join(site.getsitepackages()) + "\n", encoding="utf-8"
+    )
+    return python

@@ -3,12 +3,8 @@ real data, and from a wheel installed without the checkout."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import site
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -142,38 +138,13 @@ def test_load_with_evidence_refuses_a_table_evidence_does_not_support():
         nzdefence.load("sources", evidence=True)
 
 
-def test_a_wheel_installed_without_the_checkout_checks_every_quote_offline(tmp_path):
+def test_a_wheel_installed_without_the_checkout_checks_every_quote_offline(
+    installed_wheel, tmp_path
+):
     """Build the wheel, install it in a new virtual environment offline (dependencies seen
     through this environment's site-packages), and from outside the checkout check every
     evidence quote against the packaged sources and run ``nzdefence show``."""
-    if importlib.util.find_spec("hatchling") is None:
-        pytest.skip("building the wheel offline needs hatchling: pip install hatchling")
-    offline = {**os.environ, "PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": os.devnull}
-    offline.pop("PIP_FIND_LINKS", None)
-    pip = [sys.executable, "-m", "pip"]
-    wheels, venv = tmp_path / "wheels", tmp_path / "venv"
-    subprocess.run(
-        [*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
-        + ["-w", str(wheels), str(REPO)],
-        check=True,
-        env=offline,
-    )
-    (wheel,) = wheels.glob("nzdefence-*.whl")
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True
-    )
-    python = venv / "bin" / "python"
-    subprocess.run(
-        [*pip, "--python", str(python), "install", "--quiet", "--no-deps"]
-        + ["--no-index", str(wheel)],
-        check=True,
-        cwd=tmp_path,
-        env=offline,
-    )
-    (own_site,) = (venv / "lib").glob("python3.*/site-packages")
-    (own_site / "dependencies.pth").write_text(
-        "\n".join(site.getsitepackages()) + "\n", encoding="utf-8"
-    )
+    python = installed_wheel
     code = textwrap.dedent(
         """
         import json, sys
@@ -203,7 +174,7 @@ def test_a_wheel_installed_without_the_checkout_checks_every_quote_offline(tmp_p
     assert checked == total == len(evidence_rows())
     first = evidence_rows()[0]
     shown = subprocess.run(
-        [str(venv / "bin" / "nzdefence"), "show"]
+        [str(python.parent / "nzdefence"), "show"]
         + [first[LINK.table_column], first[LINK.record_column]],
         cwd=tmp_path,
         capture_output=True,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import site
 import subprocess
 import sys
 import textwrap
@@ -114,41 +111,13 @@ def test_csv_in_pandas_equals_parquet(name):
         ].to_pylist(), column
 
 
-def test_wheel_in_a_fresh_virtual_environment_loads_every_table(tmp_path):
+def test_wheel_in_a_fresh_virtual_environment_loads_every_table(
+    installed_wheel, tmp_path
+):
     """Build the wheel and install it in a new virtual environment, offline: no index, no
     configured wheel folders, no build isolation. The new environment gets its
     dependencies by seeing this one's site-packages, added after its own."""
-    if importlib.util.find_spec("hatchling") is None:
-        pytest.fail(
-            "building the wheel offline needs hatchling here: pip install hatchling"
-        )
-    offline = {**os.environ, "PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": os.devnull}
-    offline.pop("PIP_FIND_LINKS", None)
-    pip = [sys.executable, "-m", "pip"]
-    wheels, venv = tmp_path / "wheels", tmp_path / "venv"
-    subprocess.run(
-        [*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
-        + ["-w", str(wheels), str(REPO)],
-        check=True,
-        env=offline,
-    )
-    (wheel,) = wheels.glob("nzdefence-*.whl")
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True
-    )
-    python = venv / "bin" / "python"
-    subprocess.run(
-        [*pip, "--python", str(python), "install", "--quiet", "--no-deps"]
-        + ["--no-index", str(wheel)],
-        check=True,
-        cwd=tmp_path,
-        env=offline,
-    )
-    # Added only now: pip would take this environment's editable nzdefence as installed.
-    (own_site,) = (venv / "lib").glob("python3.*/site-packages")
-    (own_site / "dependencies.pth").write_text(
-        "\n".join(site.getsitepackages()) + "\n", encoding="utf-8"
-    )
+    python = installed_wheel
     code = textwrap.dedent(
         """
         import nzdefence
