@@ -20,11 +20,18 @@ PACKAGED_PARQUET = Path("parquet")
 PACKAGED_SOURCES = Path("sources")
 PACKAGED_SCHEMA = Path("schema")
 PACKAGED_DATAPACKAGE = Path("datapackage.json")
-# Tables the build derives from the others; never edited, and without a file in schema/.
-DERIVED_DIR = Path("dataset") / "derived"
-PARTNERS_BY_YEAR = DERIVED_DIR / "partners_by_year.csv"
-
-FACT_TABLES = ("agreements", "exercises", "deployments", "budgets", "statements")
+FACT_TABLES = (
+    "agreements",
+    "milestones",
+    "exercises",
+    "deployments",
+    "budgets",
+    "capabilities",
+    "documents",
+    "offices",
+    "engagements",
+    "statements",
+)
 # The tables of the dataset, each defined by its schema file, in the order the README, the data
 # dictionary and datapackage.json list them: referenced tables before those pointing at them.
 TABLES = ("sources", "actors", *FACT_TABLES, "evidence", "exclusions")
