@@ -29,18 +29,22 @@ def test_bars_say_who_is_involved_and_never_use_placeholders(real_report):
 
 
 def test_every_status_is_drawn_one_way_or_the_other():
-    for name in ("agreements", "deployments"):
+    for name, column in plot.STATUS.items():
         fields = json.loads(
             (REPO / f"schema/{name}.schema.json").read_text(encoding="utf-8")
         )["fields"]
-        (status,) = [f for f in fields if f["name"] == "status"]
+        (status,) = [f for f in fields if f["name"] == column]
         for value in status["constraints"]["enum"]:
-            assert (value in plot.CONCLUDED) != (value in plot.NOT_CONCLUDED), value
+            assert (value in plot.CONCLUDED[name]) != (
+                value in plot.NOT_CONCLUDED[name]
+            ), value
 
 
 def test_the_timeline_is_titled_for_what_it_draws(real_report):
     svg = plot.render(real_report.checkout.tables)[plot.FIGURE_STEM.with_suffix(".svg")]
     # matplotlib writes each text drawn into the SVG as a comment before its glyphs.
-    (title,) = [line for line in svg.splitlines() if b"<!-- Dated agreements" in line]
+    (title,) = [
+        line for line in svg.splitlines() if b"<!-- Dated agreement milestones" in line
+    ]
     assert b"other countries" in title
     assert b"<!-- New Zealand's agreements" not in svg

@@ -30,7 +30,7 @@ def arrow_schema(schema: TableSchema, csv_sha256: str = "") -> pa.Schema:
     fields = []
     for field in schema.fields:
         metadata = {"description": field.description}
-        if field.enum is not None:
+        if field.enum is not None or field.item_enum is not None:  # value or item
             metadata["enum"] = json.dumps(
                 dict(field.enum_descriptions), ensure_ascii=False
             )

@@ -23,6 +23,8 @@ def _constraint_text(field: Field) -> str:
         parts.append(f"≤ {field.maximum}")
     if field.codelist is not None:
         parts.append(f"codes from {field.codelist}")
+    if field.item_enum is not None:
+        parts.append("each item one of the allowed values below")
     if field.type == "list":
         parts.append(f"items separated by `{field.delimiter}`")
     return ", ".join(parts) or "optional"
@@ -63,11 +65,17 @@ def table_section(schema: TableSchema, table, paths: str | None = None) -> list[
             f"- Primary key: {', '.join(f'`{key}`' for key in schema.primary_key)}"
         )
     for key in schema.foreign_keys:
-        lines.append(f"- Foreign key: `{key.column}` → `{key.resource}.{key.target}`")
-    for link in schema.record_links:
         lines.append(
-            f"- Record link: `({link.table_column}, {link.record_column})`: {link.description}"
+            f"- Foreign key{' (each item)' if key.each_item else ''}: "
+            f"`{', '.join(key.columns)}` → `{key.resource}.{', '.join(key.targets)}`"
         )
+    for link in schema.record_links:
+        columns = (
+            f"`{link.record_column}` (`table:id`; tables: {', '.join(link.tables)})"
+            if link.table_column is None
+            else f"`({link.table_column}, {link.record_column})`"
+        )
+        lines.append(f"- Record link: {columns}: {link.description}")
     for rule in schema.rules:
         lines.append(f"- Rule: {rule.description()}")
     lines += [
@@ -79,12 +87,14 @@ def table_section(schema: TableSchema, table, paths: str | None = None) -> list[
         kind = "list of string" if field.type == "list" else field.type
         if field.enum is not None:
             kind = "enum"
+        elif field.item_enum is not None:
+            kind = "list of enum"
         lines.append(
             f"| `{field.name}` | {kind} | {_escape(_constraint_text(field))} | "
             f"{_escape(field.description)} | {_example(table, field)} |"
         )
     for field in schema.fields:
-        if field.enum is not None:
+        if field.enum is not None or field.item_enum is not None:
             lines += ["", f"Allowed values of `{field.name}`:", ""]
             lines += [
                 f"- `{value}`: {meaning}" for value, meaning in field.enum_descriptions

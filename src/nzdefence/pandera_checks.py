@@ -89,6 +89,20 @@ def _field_checks(field: Field) -> list[tuple[pa.Check, Said]]:
             pa.Check.isin(list(field.enum), name="enum"),
             f"is not an allowed value; allowed: {', '.join(field.enum)}",
         )
+    if field.item_enum is not None:
+        allowed = pyarrow.array(list(field.item_enum), pyarrow.large_string())
+        add(
+            pa.Check(
+                _passes(
+                    field,
+                    lambda items: pc.is_in(
+                        items.cast(pyarrow.large_string()), value_set=allowed
+                    ),
+                ),
+                name="item_enum",
+            ),
+            f"holds an item that is not allowed; allowed: {', '.join(field.item_enum)}",
+        )
     if field.minimum is not None:
         add(
             pa.Check.ge(field.minimum, name="minimum"),

@@ -13,11 +13,13 @@ read only from columns that hold, or exactly name, a country:
   New Zealand;
 - deployments: the ``sending_country`` and the country of the ``destination`` when it exactly
   names one;
-- statements: the country of the speaker (``actors.country``) and the country the ``topic``
-  names (``united_states``, ``china``, ``japan``). A New Zealand minister on Japan counts for
-  Japan; a Japanese minister on Japan, or on China, does not, because the data does not record
-  whether it was about New Zealand. Topics that name no single country (``pacific``,
-  ``north_korea``: "the Korean peninsula") count for none.
+- capabilities: the ``buyer`` and the ``suppliers``;
+- engagements: the ``sending_countries`` and the ``host_countries``;
+- statements: the country of the speaker (``actors.country``) and the countries its ``topics``
+  name (``united_states``, ``china``, ``japan``, ``united_kingdom``). A New Zealand minister on
+  Japan counts for Japan; a Japanese minister on Japan, or on China, does not, because the data
+  does not record whether it was about New Zealand. Topics that name no partner
+  (``pacific_islands``, ``taiwan``: the Strait, not relations with Taiwan) count for none.
 
 A record counts for partner P when its countries include New Zealand (NZL) and P. A record
 with several partners counts once for each (Five Eyes counts for Australia, Canada, the UK and
@@ -39,11 +41,9 @@ the counts, to count records. An undated record is counted in the partner's unda
 (``year`` empty), never guessed into a year.
 
 A table joins the count by one entry in ``COUNTED``: its name, the column of ids, and the
-function giving a record's countries. The tables planned next would plug in as: engagements,
-by their countries (participants or host); milestones, by the ``parties`` of the agreement they
-are a step of, in the milestone's own year (then counted instead of, or beside, agreements);
-offices, by the owning and the host country; capabilities, by the supplying and the receiving
-country.
+function giving a record's countries. Milestones are not counted (each is a step of an
+agreement that is), nor offices or documents (an office or a text is not a tie between two
+countries).
 """
 
 from __future__ import annotations
@@ -58,18 +58,32 @@ NZ = "NZL"
 
 # Statement topics that name one country; every other topic names none. Each value of the
 # schema's topic enum is in exactly one of the two (a test checks), so a new topic is decided.
-TOPIC_COUNTRY = {"united_states": "USA", "china": "CHN", "japan": "JPN"}
+TOPIC_COUNTRY = {
+    "united_states": "USA",
+    "china": "CHN",
+    "japan": "JPN",
+    "united_kingdom": "GBR",
+}
 TOPICS_WITHOUT_COUNTRY = (
-    "aukus",
-    "defence_spending",
-    "rules_based_order",
-    "trade",
-    "middle_east",
+    "alignment",
+    "independent_foreign_policy",
+    "us_elections",
+    "nato",
     "ukraine",
-    "pacific",
-    "foreign_policy",
+    "pacific_islands",
+    "indo_pacific",
+    "taiwan",
+    "south_china_sea",
+    "aukus",
     "intelligence",
-    "north_korea",
+    "military_cooperation",
+    "defence_spending",
+    "security_outlook",
+    "trade",
+    "rules_based_order",
+    "human_rights",
+    "middle_east",
+    "cyber",
 )
 # Places in the sources that name a country but that pycountry does not know by that name.
 PLACES = {"Britain": "GBR", "Wellington": NZ}
@@ -146,14 +160,29 @@ COUNTED = (
         place_columns=("destination",),
     ),
     Counted(
+        "capabilities",
+        "capability_ids",
+        lambda row, _: {row["buyer"], *(row["suppliers"] or [])},
+        "bought by New Zealand from the partner, or by the partner from New Zealand",
+    ),
+    Counted(
+        "engagements",
+        "engagement_ids",
+        lambda row, _: {
+            *(row["sending_countries"] or []),
+            *(row["host_countries"] or []),
+        },
+        "whose sending or host countries include New Zealand and the partner",
+    ),
+    Counted(
         "statements",
         "statement_ids",
         lambda row, known: {
             known.actors.get(row["speaker"]),
-            TOPIC_COUNTRY.get(row["topic"]),
+            *(TOPIC_COUNTRY.get(topic) for topic in row["topics"] or []),
         },
-        "by a New Zealand speaker (actors.country) on a topic naming the partner "
-        "(united_states, china, japan)",
+        "by a New Zealand speaker (actors.country) with a topic naming the partner "
+        "(united_states, china, japan, united_kingdom)",
     ),
 )
 

@@ -1,16 +1,17 @@
 """The figures in docs/, drawn from the tables with matplotlib (``nzdefence plot``; the build
 redraws a figure when the data it shows changes).
 
-- ``docs/timeline.svg``/``.png``: the dated agreements, exercises and deployments on a timeline.
-  Each record is a bar from date_start to date_end, so a record known only to the month or year
-  is drawn as the whole month or year: the sources' precision stays visible. A single day is
-  widened to a visible minimum and marked with a tick at the day. Hatched bars have inferred
-  dates; outlined (unfilled) bars are agreements or deployments not concluded (proposed, under
-  discussion, exploring, announced). Colour is the other country the record involves with New
-  Zealand (``partners.involved``), "several", New Zealand alone, or grey when New Zealand is
-  not among its countries (other countries' pacts that bear on the region). Undated records
-  cannot be placed, and beyond 40 per panel only the most recent are drawn; the caption counts
-  the rest.
+- ``docs/timeline.svg``/``.png``: agreement milestones, engagements, exercises and deployments
+  on a timeline: an agreement appears as its dated steps (proposed, in discussion, signed…),
+  so the chart shows how ties change. Each record is a bar from date_start to date_end, so a
+  record known only to the month or year is drawn as the whole month or year: the sources'
+  precision stays visible. A single day is widened to a visible minimum and marked with a tick
+  at the day. Hatched bars have inferred dates; outlined (unfilled) bars are steps, visits or
+  deployments not concluded (``NOT_CONCLUDED``). Colour is the other country the record
+  involves with New Zealand (``partners.involved``; a milestone involves its agreement's
+  parties), "several", New Zealand alone, or grey when New Zealand is not among its countries
+  (other countries' pacts that bear on the region). Undated records cannot be placed, and
+  beyond 40 per panel only the most recent are drawn; the caption counts the rest.
 - ``docs/partners.png``: dataset/derived/partners_by_year.csv as heat maps, one per counted
   table, partner × year, each cell annotated with its count; undated records in their own column.
 
@@ -35,16 +36,56 @@ FIGURE_STEM = Path("docs") / "timeline"
 PARTNERS_FIGURE = Path("docs") / "partners.png"
 MAX_FIGURE_BYTES = 64 << 20
 # Bump when a figure's drawing changes, so that the build redraws it.
-STYLE_VERSION = "3"
+STYLE_VERSION = "4"
 PARTNERS_STYLE_VERSION = "1"
-PANELS = ("agreements", "exercises", "deployments")
+# Agreements are drawn as their milestones: each dated step, so the chart shows how ties change.
+PANELS = ("milestones", "engagements", "exercises", "deployments")
+PANEL_TITLES = {
+    "milestones": "agreement milestones",
+    "engagements": "visits, meetings and missions",
+    "exercises": "exercises and transits",
+    "deployments": "deployments",
+}
 # Every table a figure is drawn from.
-DRAWN_FROM = ("actors", "agreements", "exercises", "deployments", "statements")
+DRAWN_FROM = (
+    "actors",
+    "agreements",
+    "milestones",
+    "engagements",
+    "exercises",
+    "deployments",
+    "capabilities",
+    "statements",
+)
 
-# Statuses drawn filled (the thing exists or happened) and outlined (not, or not yet). Every
-# status of agreements and deployments is in one of the two (a test checks).
-CONCLUDED = ("signed", "joined", "existing", "deployed", "completed", "established")
-NOT_CONCLUDED = ("proposed", "under_discussion", "exploring", "announced")
+# Per panel, the status column, and the statuses drawn filled (the thing exists or happened);
+# the others are drawn outlined (not, or not yet). Exercises have no status: all happened.
+# Every status of these tables is decided one way or the other (a test checks).
+STATUS = {"milestones": "stage", "engagements": "status", "deployments": "status"}
+CONCLUDED = {
+    "milestones": (
+        "concluded",
+        "announced",
+        "signed",
+        "joined",
+        "in_force",
+        "upgraded",
+    ),
+    "engagements": ("held",),
+    "deployments": ("deployed", "completed", "established"),
+}
+NOT_CONCLUDED = {
+    "milestones": (
+        "proposed",
+        "invited",
+        "discussions",
+        "exploring",
+        "seeking",
+        "negotiations",
+    ),
+    "engagements": ("planned",),
+    "deployments": ("announced",),
+}
 
 SEVERAL, NZ_ONLY, WITHOUT_NZ = "several", "NZL only", "without NZL"
 SPECIAL_PARTNERS = {
@@ -82,8 +123,10 @@ def _label(table: str, row: dict) -> str:
     """What the bar is, from what the record has: never a placeholder for what it lacks."""
     if table == "exercises":
         return row["name"]
-    if table == "agreements":
-        return f"{row['name']} ({row['status'].replace('_', ' ')})"
+    if table == "milestones":
+        return f"{row['name']}: {row['stage'].replace('_', ' ')}"
+    if table == "engagements":
+        return f"{row['kind']}: {row['place'] or row['description']}"[:90]
     what = row["unit"]
     if row["sending_country"] != "NZL":
         what = f"{_country_name(row['sending_country'])}: {what}"
@@ -104,6 +147,7 @@ def bars(tables: dict) -> tuple[list[Bar], int]:
     from .partners import involved, known
 
     lookups = known(tables)
+    agreements = {row["id"]: row for row in tables["agreements"].to_pylist()}
     drawn, left_out = [], 0
     for table in PANELS:
         rows = tables[table]
@@ -116,6 +160,13 @@ def bars(tables: dict) -> tuple[list[Bar], int]:
             )
             dated = dated.take(order[:MAX_BARS_PER_PANEL])
         for row in dated.to_pylist():
+            counted_as = table
+            if table == "milestones":  # a step of an agreement: its name and parties
+                agreement = agreements.get(row["agreement"], {})
+                row |= {k: agreement.get(k) for k in ("name", "parties")}
+                row["name"] = row["name"] or row["agreement"]
+                counted_as = "agreements"
+            status = row.get(STATUS.get(table, ""), None)
             drawn.append(
                 Bar(
                     table,
@@ -125,8 +176,8 @@ def bars(tables: dict) -> tuple[list[Bar], int]:
                     row["date_end"] or row["date_start"],
                     row["date_precision"],
                     row["date_basis"] == "inferred",
-                    row.get("status", "existing") in CONCLUDED,
-                    _partner(involved(table, row, lookups)),
+                    status is None or status in CONCLUDED[table],
+                    _partner(involved(counted_as, row, lookups)),
                 )
             )
     return sorted(
@@ -308,7 +359,10 @@ def render(tables: dict) -> dict[Path, bytes]:
         axis.set_ylim(-0.7, max(len(rows), 1) - 0.3)
         axis.invert_yaxis()
         axis.set_title(
-            f"{panel} ({len(rows)} dated)", loc="left", fontsize=9, fontweight="bold"
+            f"{PANEL_TITLES[panel]} ({len(rows)} dated)",
+            loc="left",
+            fontsize=9,
+            fontweight="bold",
         )
         axis.grid(axis="x", linewidth=0.3)
     # A tick a year, or every few years over a long span (a tick for each of thousands of
@@ -327,13 +381,13 @@ def render(tables: dict) -> dict[Path, bytes]:
         Patch(
             facecolor="grey",
             edgecolor="grey",
-            label="signed, joined, existing; deployed, established",
+            label="signed, joined, in force…; held; deployed, established",
         ),
         Patch(
             facecolor="white",
             edgecolor="grey",
             linewidth=1.4,
-            label="proposed, under discussion, exploring, announced",
+            label="proposed, invited, in discussion, exploring…; planned; announced",
         ),
         Patch(facecolor="grey", hatch="////", edgecolor="white", label="date inferred"),
         Line2D(
@@ -366,7 +420,7 @@ def render(tables: dict) -> dict[Path, bytes]:
         frameon=False,
     )
     figure.suptitle(
-        "Dated agreements, exercises and deployments in nzdefence: New Zealand's, and other "
+        "Dated agreement milestones, engagements, exercises and deployments in nzdefence: New Zealand's, and other "
         "countries' that the sources report",
         fontsize=10,
     )

@@ -245,22 +245,91 @@ def mutual_membership(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, np.n
 def foreign_key_problems(
     frame: pd.DataFrame, key: ForeignKey, target: pd.DataFrame, shown: str
 ) -> list[Problem]:
-    """Each value of a foreign key column must name an existing row of its resource."""
-    known = target[key.target].dropna()
-    present = frame[key.column].notna().to_numpy()
-    dangling = frame.loc[
-        present & ~is_in(strings(frame[key.column]), strings(known)), key.column
-    ]
-    return [
-        Problem(
-            shown,
-            int(index),
-            key.column,
-            f"{value!r} is not among {key.resource}.{key.target}"
-            + (_hint(value, known) if hinted < MAX_HINTS else ""),
-        )
-        for hinted, (index, value) in enumerate(dangling.items())
-    ]
+    """Each value of a foreign key column (each item, in a list column; each combination, in
+    a composite key) must name an existing row of its resource."""
+    lines, cited = _referring(frame, key.columns, key.each_item)
+    known = _joined([target[column] for column in key.targets])
+    dangling = cited.is_valid().to_numpy(zero_copy_only=False) & ~is_in(cited, known)
+    problems = []
+    for hinted, (line, value) in enumerate(
+        zip(lines[dangling], pc.filter(cited, pa.array(dangling)).to_pylist())
+    ):
+        *qualifiers, value = value.split("\x1f")
+        message = f"{value!r} is not among {key.resource}.{key.target}"
+        # A composite key: the record must be one of the qualifying rows (the speaker's offices).
+        candidates = np.ones(len(target), dtype=bool)
+        for number, (column, qualifier) in enumerate(zip(key.targets, qualifiers)):
+            message += (
+                f"{' where' if number == 0 else ' and'} {column} is {qualifier!r}"
+            )
+            candidates &= (target[column] == qualifier).fillna(False).to_numpy(bool)
+        if hinted < MAX_HINTS:
+            message += _hint(value, target.loc[candidates, key.target].dropna())
+        problems.append(Problem(shown, int(line), key.column, message))
+    return problems
+
+
+def record_link_problems(
+    frame: pd.DataFrame,
+    records: dict[str, pd.DataFrame],
+    shown: str,
+    link: RecordLink,
+    list_column: bool,
+) -> list[Problem]:
+    """Each value (each item, in a list column) of a one-field record link is ``table:id``
+    and names an existing record of one of the link's tables."""
+    lines, values = _referring(frame, (link.record_column,), list_column)
+    parts = pc.extract_regex(values, r"^(?P<table>[^:]*):(?P<id>.*)$")
+    tables, record_ids = pc.struct_field(parts, "table"), pc.struct_field(parts, "id")
+    existing = pa.concat_arrays(
+        [record_keys(name, records[name][link.key]) for name in records]
+        or [pa.array([], pa.large_string())]
+    )
+    found = is_in(pc.binary_join_element_wise(tables, record_ids, _SEPARATOR), existing)
+    given = values.is_valid().to_numpy(zero_copy_only=False)
+    problems, hinted = [], 0
+    for line, value, table, record_id in zip(
+        lines[given & ~found],
+        *(
+            pc.filter(a, pa.array(given & ~found)).to_pylist()
+            for a in (values, tables, record_ids)
+        ),
+    ):
+        if table is None:
+            message = f"{value!r} is not table:id (e.g. {link.tables[0]}:some-id)"
+        elif table not in link.tables:
+            message = f"{value!r} names table {table!r}; it may name: {', '.join(link.tables)}"
+        elif table not in records:
+            continue  # the table could not be read, which is reported already
+        else:
+            message = f"{value!r}: {table} has no record {record_id!r}"
+            if hinted < MAX_HINTS:
+                message += _hint(record_id, records[table][link.key].dropna())
+                hinted += 1
+        problems.append(Problem(shown, int(line), link.record_column, message))
+    return problems
+
+
+def _referring(
+    frame: pd.DataFrame, columns: tuple[str, ...], each_item: bool
+) -> tuple[pd.Index, pa.Array]:
+    """The lines of the values that refer, and the values: one per row, or one per list item
+    (``each_item``); the columns of a composite key joined, null where any is empty."""
+    if not each_item:
+        return frame.index, _joined([frame[column] for column in columns])
+    (column,) = columns
+    lists = pa.array(frame[column], from_pandas=True)
+    if isinstance(lists, pa.ChunkedArray):
+        lists = lists.combine_chunks()
+    rows = pc.list_parent_indices(lists).to_numpy()
+    return frame.index[rows], pc.list_flatten(lists).cast(pa.large_string())
+
+
+def _joined(columns: list[pd.Series]) -> pa.Array:
+    arrays = [strings(column) for column in columns]
+    if len(arrays) == 1:
+        return arrays[0]
+    return pc.binary_join_element_wise(*arrays, strings("\x1f"))
 
 
 def evidence_link_problems(

@@ -119,14 +119,33 @@ def _ordered(smaller: str, larger: str) -> list[RuleCheck]:
     ]
 
 
+def _required_when(column: str, other: str, value: str) -> list[RuleCheck]:
+    return [
+        RuleCheck(
+            "required_when",
+            column,
+            f"{column} is empty but {other} is {value!r}, which needs it",
+            lambda frame: (
+                _flag(frame[other].astype(object) == value) & frame[column].isna()
+            ),
+        )
+    ]
+
+
 @dataclass(frozen=True)
 class RuleKind:
-    """A rule a schema may name: the columns it takes (as keyword names), its checks, and how
-    the data dictionary describes it (a template filled with the rule's columns)."""
+    """A rule a schema may name: the columns it takes (as keyword names), its checks, how the
+    data dictionary describes it (a template filled with the rule's parameters), and any
+    parameters that are values, not columns."""
 
     columns: tuple[str, ...]
     checks: Callable[..., list[RuleCheck]]
     description: str
+    values: tuple[str, ...] = ()
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return self.columns + self.values
 
 
 RULES = {
@@ -145,6 +164,12 @@ RULES = {
     ),
     "ordered": RuleKind(
         ("smaller", "larger"), _ordered, "`{larger}` is greater than `{smaller}`."
+    ),
+    "required_when": RuleKind(
+        ("column", "other"),
+        _required_when,
+        "`{column}` is required when `{other}` is `{value}`.",
+        values=("value",),
     ),
 }
 

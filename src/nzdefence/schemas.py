@@ -4,11 +4,19 @@ The Frictionless Table Schema files are the one definition of the tables. Fricti
 their standard properties; a JSON Schema built here checks the subset of Table Schema that
 nzdefence supports and its own properties:
 
-- ``enumDescriptions`` on a field: the meaning of each allowed value, in the enum's order;
+- ``enumDescriptions`` on a field: the meaning of each allowed value (or list item), in order;
 - ``codelist`` on a field: a standard code list (``rules.CODELISTS``) every value, or every
   list item, must be in;
+- ``itemConstraints`` on a list field: ``enum``, the values each item may take (Table Schema's
+  ``constraints`` compare whole cells);
+- ``itemForeignKeys`` on a table: foreign keys from a list field, checked item by item;
 - ``rules`` on a table: named cross-column rules (``rules.RULES``) with the columns they take;
-- ``recordLinks`` on a table: a link whose target table is named by a column of each row.
+- ``recordLinks`` on a table: links to records of several tables. Two fields (evidence's
+  ``record_table`` and ``record_id``): one names the table, the other the record. One field
+  (``about``): each value, or list item, is ``table:id``.
+
+Standard ``foreignKeys`` may name several fields (a composite key): the last names the record,
+the others qualify it, as (speaker, speaker_office) -> offices (holder, id).
 
 Then the schemas are checked against each other: every foreign key and record link must name
 an existing table and its columns. A broken schema is a located problem, never a traceback and
@@ -51,6 +59,14 @@ READ_BY_THE_CHECKS = {
         "quote_end": "integer",
     },
     "statements": {"kind": "string", "text": "string"},
+    "agreements": {"id": "string", "status": "string"},
+    "milestones": {
+        "id": "string",
+        "agreement": "string",
+        "stage": "string",
+        "date_start": "date",
+        "date_end": "date",
+    },
 }
 
 
@@ -69,21 +85,34 @@ class Field:
     maximum: int | float | None = None
     codelist: str | None = None
     delimiter: str = ","  # lists only; Table Schema's default
+    item_enum: tuple[str, ...] | None = None  # lists only: the values an item may take
 
 
 @dataclass(frozen=True)
 class ForeignKey:
-    column: str
+    columns: tuple[str, ...]
     resource: str
-    target: str  # the column of ``resource`` it refers to
+    targets: tuple[str, ...]  # the columns of ``resource`` they refer to, in order
+    each_item: bool = False  # an itemForeignKey: every item of a list column refers
+
+    @property
+    def column(self) -> str:
+        """The column that names the record; in a composite key the others qualify it."""
+        return self.columns[-1]
+
+    @property
+    def target(self) -> str:
+        return self.targets[-1]
 
 
 @dataclass(frozen=True)
 class RecordLink:
-    """Each row names a record of another table, and which table is the value of one of its
-    columns (evidence's ``table`` and ``record_id``)."""
+    """Each row names records of other tables: in two columns (evidence's ``record_table``
+    and ``record_id``), or in one whose values or items are ``table:id`` (statements'
+    ``about``)."""
 
-    table_column: str  # names the linked table; its enum lists the tables it may name
+    table_column: str | None  # names the linked table (its enum lists the tables); None
+    # when the table is written in the value, before a colon
     record_column: str  # names the record in that table
     key: str  # the column of the linked tables that record_column refers to
     tables: tuple[str, ...]
@@ -93,13 +122,13 @@ class RecordLink:
 @dataclass(frozen=True)
 class Rule:
     kind: str  # a key of rules.RULES
-    columns: tuple[tuple[str, str], ...]  # (the rule's parameter, the column it names)
+    arguments: tuple[tuple[str, str], ...]  # (parameter, the column or value it names)
 
     def checks(self) -> list[RuleCheck]:
-        return RULES[self.kind].checks(**dict(self.columns))
+        return RULES[self.kind].checks(**dict(self.arguments))
 
     def description(self) -> str:
-        return RULES[self.kind].description.format(**dict(self.columns))
+        return RULES[self.kind].description.format(**dict(self.arguments))
 
 
 @dataclass(frozen=True)
@@ -109,7 +138,7 @@ class TableSchema:
     description: str
     fields: tuple[Field, ...]
     primary_key: tuple[str, ...]
-    foreign_keys: tuple[ForeignKey, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()  # itemForeignKeys among them
     record_links: tuple[RecordLink, ...] = ()
     rules: tuple[Rule, ...] = ()
 
@@ -209,19 +238,60 @@ def extension_json_schema() -> dict[str, Any]:
         "codelist": {"enum": list(CODELISTS)},
         "enumDescriptions": strings,
         "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
+        "itemConstraints": {
+            "type": "object",
+            "required": ["enum"],
+            "additionalProperties": False,
+            "properties": {
+                "enum": {"type": "array", "items": {"type": "string"}, "minItems": 1}
+            },
+        },
     }
+    some_columns = {**one_column, "maxItems": 8}
     link = {
         "required": ["fields", "reference", "description"],
-        "properties": {
-            "fields": {**one_column, "minItems": 2, "maxItems": 2},
-            "reference": {
-                "required": ["resourceFromField", "fields"],
+        "properties": {"description": {"type": "string"}},
+        "oneOf": [
+            {
                 "properties": {
-                    "resourceFromField": {"type": "string"},
-                    "fields": one_column,
-                },
+                    "fields": {**one_column, "minItems": 2, "maxItems": 2},
+                    "reference": {
+                        "required": ["resourceFromField", "fields"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "resourceFromField": {"type": "string"},
+                            "fields": one_column,
+                        },
+                    },
+                }
             },
-            "description": {"type": "string"},
+            {
+                "properties": {
+                    "fields": one_column,
+                    "reference": {
+                        "required": ["resources", "fields"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "resources": {
+                                "type": "array",
+                                "items": {"type": "string"},
+                                "minItems": 1,
+                            },
+                            "fields": one_column,
+                        },
+                    },
+                }
+            },
+        ],
+    }
+    item_key = {
+        "required": ["fields", "reference"],
+        "properties": {
+            "fields": one_column,
+            "reference": {
+                "required": ["resource", "fields"],
+                "properties": {"resource": {"type": "string"}, "fields": one_column},
+            },
         },
     }
     rule = {
@@ -231,8 +301,8 @@ def extension_json_schema() -> dict[str, Any]:
             {
                 "if": {"properties": {"rule": {"const": name}}},
                 "then": {
-                    "required": list(kind.columns),
-                    "propertyNames": {"enum": ["rule", *kind.columns]},
+                    "required": list(kind.parameters),
+                    "propertyNames": {"enum": ["rule", *kind.parameters]},
                     "additionalProperties": {"type": "string"},
                 },
             }
@@ -249,11 +319,12 @@ def extension_json_schema() -> dict[str, Any]:
             "foreignKeys": {
                 "items": {
                     "properties": {
-                        "fields": one_column,
-                        "reference": {"properties": {"fields": one_column}},
+                        "fields": some_columns,
+                        "reference": {"properties": {"fields": some_columns}},
                     }
                 }
             },
+            "itemForeignKeys": {"type": "array", "items": item_key},
             "recordLinks": {"type": "array", "items": link},
             "rules": {"type": "array", "items": rule},
         },
@@ -298,16 +369,18 @@ def _table_problems(descriptor: dict[str, Any], name: str) -> list[str]:
                 problems.append(
                     f"field {field['name']!r}: pattern {pattern!r} is not a valid RE2 regular expression: {error}"
                 )
-        allowed = constraints.get("enum")
+        allowed = constraints.get("enum", field.get("itemConstraints", {}).get("enum"))
         if allowed is not None and list(field.get("enumDescriptions", {})) != list(
             allowed
         ):
             problems.append(
                 f"field {field['name']!r}: enumDescriptions must describe each enum value, in order"
             )
-        if field["type"] != "list" and ("delimiter" in field or "itemType" in field):
+        if field["type"] != "list" and (
+            {"delimiter", "itemType", "itemConstraints"} & set(field)
+        ):
             problems.append(
-                f"field {field['name']!r}: delimiter and itemType are for list fields"
+                f"field {field['name']!r}: delimiter, itemType and itemConstraints are for list fields"
             )
     for column, kind in READ_BY_THE_CHECKS.get(name, {}).items():
         found = [field["type"] for field in fields if field["name"] == column]
@@ -320,18 +393,36 @@ def _table_problems(descriptor: dict[str, Any], name: str) -> list[str]:
             problems.append(
                 f"primaryKey names column {column!r}, which the table lacks"
             )
-    for key in descriptor.get("foreignKeys", []):
-        if key["fields"][0] not in names:
-            problems.append(
-                f"a foreign key names column {key['fields'][0]!r}, which the table lacks"
-            )
+    types = {field["name"]: field["type"] for field in fields}
+    for keys, wanted in (("foreignKeys", False), ("itemForeignKeys", True)):
+        for key in descriptor.get(keys, []):
+            for column in key["fields"]:
+                if column not in names:
+                    problems.append(
+                        f"{keys}: a key names column {column!r}, which the table lacks"
+                    )
+                elif (types[column] == "list") != wanted:
+                    problems.append(
+                        f"{keys}: column {column!r} is {'not ' if wanted else ''}a list; "
+                        f"{'itemForeignKeys' if types[column] == 'list' else 'foreignKeys'} are for it"
+                    )
+            if len(key["fields"]) != len(key["reference"]["fields"]):
+                problems.append(
+                    f"{keys}: {key['fields']} and the reference's fields must be as many"
+                )
     for rule in descriptor.get("rules", []):
-        for parameter in RULES[rule["rule"]].columns:
+        for parameter in RULES[rule["rule"]].columns:  # its values are not columns
             if rule[parameter] not in names:
                 problems.append(
                     f"rule {rule['rule']!r} names column {rule[parameter]!r} for {parameter}, which the table lacks"
                 )
     for link in descriptor.get("recordLinks", []):
+        if "resources" in link["reference"]:
+            if link["fields"][0] not in names:
+                problems.append(
+                    f"a record link names column {link['fields'][0]!r}, which the table lacks"
+                )
+            continue
         table_column = link["reference"]["resourceFromField"]
         if table_column not in link["fields"] or not set(link["fields"]) <= set(names):
             problems.append(
@@ -372,19 +463,30 @@ def parse_descriptor(descriptor: dict[str, Any]) -> TableSchema:
                 maximum=constraints.get("maximum"),
                 codelist=field.get("codelist"),
                 delimiter=field.get("delimiter", ","),
+                item_enum=(
+                    tuple(field["itemConstraints"]["enum"])
+                    if "itemConstraints" in field
+                    else None
+                ),
             )
         )
     by_name = {field.name: field for field in fields}
     links = []
     for link in descriptor.get("recordLinks", []):
-        table_column = link["reference"]["resourceFromField"]
-        (record_column,) = [f for f in link["fields"] if f != table_column]
+        reference = link["reference"]
+        if "resources" in reference:  # one field: its values are table:id
+            table_column, tables = None, tuple(reference["resources"])
+            (record_column,) = link["fields"]
+        else:
+            table_column = reference["resourceFromField"]
+            tables = by_name[table_column].enum
+            (record_column,) = [f for f in link["fields"] if f != table_column]
         links.append(
             RecordLink(
                 table_column,
                 record_column,
-                link["reference"]["fields"][0],
-                by_name[table_column].enum,
+                reference["fields"][0],
+                tables,
                 link["description"],
             )
         )
@@ -396,15 +498,20 @@ def parse_descriptor(descriptor: dict[str, Any]) -> TableSchema:
         primary_key=tuple(descriptor["primaryKey"]),
         foreign_keys=tuple(
             ForeignKey(
-                key["fields"][0],
+                tuple(key["fields"]),
                 key["reference"]["resource"],
-                key["reference"]["fields"][0],
+                tuple(key["reference"]["fields"]),
+                each_item,
             )
-            for key in descriptor.get("foreignKeys", [])
+            for keys, each_item in (("foreignKeys", False), ("itemForeignKeys", True))
+            for key in descriptor.get(keys, [])
         ),
         record_links=tuple(links),
         rules=tuple(
-            Rule(rule["rule"], tuple((p, rule[p]) for p in RULES[rule["rule"]].columns))
+            Rule(
+                rule["rule"],
+                tuple((p, rule[p]) for p in RULES[rule["rule"]].parameters),
+            )
             for rule in descriptor.get("rules", [])
         ),
     )
@@ -421,10 +528,12 @@ def _reference_problems(
             problems.append(
                 f"foreign key {key.column}: there is no table {key.resource!r}; the tables are: {', '.join(schemas)}"
             )
-        elif _type_of(target, key.target) != "string":
-            problems.append(
-                f"foreign key {key.column}: table {key.resource!r} has no string column {key.target!r}"
-            )
+            continue
+        for column in key.targets:
+            if _type_of(target, column) != "string":
+                problems.append(
+                    f"foreign key {key.column}: table {key.resource!r} has no string column {column!r}"
+                )
     for link in schema.record_links:
         for table in link.tables:
             target = schemas.get(table)

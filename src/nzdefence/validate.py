@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from . import csvio, files, provenance
+from . import csvio, files, provenance, stages
 from .dtypes import to_frame
 from .layout import (
     CSV_DIR,
@@ -97,6 +97,12 @@ def cross_table_problems(checkout: Checkout) -> list[Problem]:
             continue
         for link in schema.record_links:
             linked = {table: frames[table] for table in link.tables if table in frames}
+            if link.table_column is None:  # table:id values, as statements' about
+                is_list = schema.field(link.record_column).type == "list"
+                problems += provenance.record_link_problems(
+                    frames[name], linked, shown(name), link, is_list
+                )
+                continue
             names = {table: shown(table) for table in (*link.tables, name)}
             problems += provenance.evidence_link_problems(
                 frames[name], linked, names, link
@@ -116,6 +122,11 @@ def cross_table_problems(checkout: Checkout) -> list[Problem]:
                 problems += provenance.statement_quote_problems(
                     frames["statements"], frames[name], shown("statements"), link
                 )
+    if "agreements" in frames and "milestones" in frames:
+        stage_order = checkout.schemas["milestones"].field("stage").enum or ()
+        problems += stages.status_problems(
+            frames["agreements"], frames["milestones"], stage_order, shown("agreements")
+        )
     problems += _unknown_files(checkout.root)
     if "sources" in frames:
         files, found = provenance.SourceFiles.load(
