@@ -28,7 +28,7 @@ def test_base_is_a_valid_checkout(tmp_path, capsys):
     assert main(["validate", str(root)]) == 0
     assert (
         capsys.readouterr().out
-        == "ok: 9 tables, 13 rows, 5 evidence rows (3 verified)\n"
+        == "ok: 14 tables, 17 rows, 7 evidence rows (5 verified)\n"
     )
 
 

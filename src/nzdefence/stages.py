@@ -1,8 +1,9 @@
 """An agreement's status is the stage of its latest milestone: one truth, checked.
 
 Milestones are ordered by ``date_end``, undated ones before dated ones. A milestone whose
-period lies within the latest one's (April within the first half of 2025) counts as later
-when its stage comes later in the stage list, since the text cannot order them by date.
+period is nested with the latest one's (April within the first half of 2025, or a month
+holding its last day) counts as later when its stage comes later in the stage list, since the
+text cannot order them by date.
 """
 
 from __future__ import annotations
@@ -59,11 +60,14 @@ def _latest(rows: pd.DataFrame, rank: dict[str, int]) -> pd.Series:
     if dated.empty:
         return rows.loc[rows["stage"].map(rank).idxmax()]
     last = dated.loc[dated["date_end"].idxmax()]
-    within = dated[
-        (dated["date_start"] >= last["date_start"])
-        & (dated["date_end"] <= last["date_end"])
-    ]
-    return within.loc[within["stage"].map(rank).idxmax()]
+    # Periods nested with the last one's (within it, or holding it and ending with it) cannot be
+    # ordered by date: the later stage counts as later.
+    nested = (dated["date_start"] >= last["date_start"]) | (
+        dated["date_end"] == last["date_end"]
+    )
+    nested &= dated["date_end"] <= last["date_end"]
+    candidates = dated[nested]
+    return candidates.loc[candidates["stage"].map(rank).idxmax()]
 
 
 def _period(milestone: pd.Series) -> str:
