@@ -203,26 +203,26 @@ def test_records_named_by_a_foreign_key_list_who_refers_to_them(site):
 
 def test_table_id_values_and_new_tables_are_referenced_generically(checkout, tmp_path):
     """A column of table:id values that the code has never heard of (a future
-    statements.about) makes the records it names list the statement."""
+    statements.mentions) makes the records it names list the statement."""
     schema_file = checkout / SCHEMA_DIR / "statements.schema.json"
     descriptor = json.loads(schema_file.read_text(encoding="utf-8"))
     descriptor["fields"].append(
-        {"name": "about", "type": "list", "description": "Records it is about."}
+        {"name": "mentions", "type": "list", "description": "Records it mentions."}
     )
     schema_file.write_text(json.dumps(descriptor), encoding="utf-8")
     path = checkout / PARQUET_DIR / "statements.parquet"
     table = pq.read_table(path)
-    about = [[] for _ in range(table.num_rows)]
+    mentions = [[] for _ in range(table.num_rows)]
     agreement = rows("agreements")[0]["id"]
-    about[0] = [f"agreements:{agreement}", "agreements:no-such-record"]
-    table = table.append_column("about", pa.array(about, pa.list_(pa.string())))
+    mentions[0] = [f"agreements:{agreement}", "agreements:no-such-record"]
+    table = table.append_column("mentions", pa.array(mentions, pa.list_(pa.string())))
     pq.write_table(table, path)
     out = tmp_path / "site"
     assert write_site(out, checkout) == 0
     statement = table["id"][0].as_py()
     html = (out / "agreements" / f"{agreement}.html").read_text(encoding="utf-8")
     assert f'href="../statements/{statement}.html"' in html
-    assert "(about)" in html
+    assert "(mentions)" in html
     own = (out / "statements" / f"{statement}.html").read_text(encoding="utf-8")
     assert f'href="../agreements/{agreement}.html">agreements:{agreement}</a>' in own
     assert "agreements:no-such-record" in own  # shown, not linked

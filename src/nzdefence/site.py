@@ -225,7 +225,12 @@ def references(data: Dataset) -> dict[tuple[str, str], list[Reference]]:
     for name, schema in data.schemas.items():
         key_columns = set(schema.primary_key)
         foreign = {fk.column: fk for fk in schema.foreign_keys}
-        links = [] if name == EVIDENCE else list(schema.record_links)
+        # Pairs of table and id columns; a one-field link's table:id values are read as free text.
+        links = [
+            link
+            for link in schema.record_links
+            if name != EVIDENCE and link.table_column is not None
+        ]
         linked_columns = {
             c for link in links for c in (link.table_column, link.record_column)
         }
@@ -382,7 +387,7 @@ def record_cell(
             else link(data, table, row, depth, row[column])
         )
     for record_link in data.schemas[table].record_links:
-        if column == record_link.record_column:
+        if column == record_link.record_column and record_link.table_column:
             target = data.records.get(row[record_link.table_column], {}).get(
                 row[column]
             )
