@@ -82,7 +82,11 @@ def read_rows(path: Path, needed: tuple[str, ...], problems: list[Problem]):
             header = list(reader.fieldnames or [])
             rows, line = [], 2
             for row in reader:
-                rows.append((line, row))
+                if None in row or None in row.values():
+                    message = f"record does not have the header's {len(header)} cells"
+                    problems.append(Problem(str(path), line, "", message))
+                else:
+                    rows.append((line, row))
                 line = reader.line_num + 1
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         problems.append(Problem(str(path), 0, "", f"cannot be read: {error}"))
@@ -95,7 +99,10 @@ def read_rows(path: Path, needed: tuple[str, ...], problems: list[Problem]):
     return header, rows
 
 
-def span(path, line, row, problems) -> range | None:
+def span(
+    path: Path, line: int, row: dict[str, str], problems: list[Problem]
+) -> range | None:
+    """The characters a quote covers, by its offsets."""
     try:
         start, end = int(row["quote_start"]), int(row["quote_end"])
     except ValueError:
@@ -141,9 +148,8 @@ def read_extraction(
         )
         first, _ = min(quotes, key=lambda q: (q[0]["source_id"], q[1].start))
         found.first_quote[table][record] = first["quote"]
-    for (
-        table
-    ) in FACT_TABLES:  # a record without evidence in these sources does not count
+    # A record without evidence in these sources does not count.
+    for table in FACT_TABLES:
         found.rows[table] = {
             key: row
             for key, row in found.rows[table].items()
@@ -236,12 +242,15 @@ def as_number(text: str):
 
 
 def in_a_terms(item: str, refers_to: str, b_to_a: dict[str, dict[str, str]]):
-    table, _, record = item.partition(":") if refers_to == LINK else ("", "", item)
-    table = table if refers_to == LINK else refers_to
-    if record in b_to_a.get(table, {}):
-        mapped = b_to_a[table][record]
-        return f"{table}:{mapped}" if refers_to == LINK else mapped
-    return ("unmatched", item)  # equal to no value of A
+    """B's record id as the id of A's record matched to it."""
+    if refers_to == LINK:
+        table, _, record = item.partition(":")
+    else:
+        table, record = refers_to, item
+    if record not in b_to_a.get(table, {}):
+        return ("unmatched", item)  # equal to no value of A
+    mapped = b_to_a[table][record]
+    return f"{table}:{mapped}" if refers_to == LINK else mapped
 
 
 def shared_fields(a: Extraction, b: Extraction, schema: TableSchema) -> list[Field]:
