@@ -11,8 +11,10 @@ Records are matched by their evidence. A record of a fact table stands for the c
 evidence quotes cover in the compared sources, a set of (source, offset). Two records of the
 same table, one from A and one from B, may match when the characters they share cover at least
 half of the smaller set; among those pairs, the most similar (Jaccard: shared / either) are
-matched first, greedily, each record at most once. Exclusions are matched the same way, each
-by its own span.
+matched first, greedily, each record at most once. Equally similar pairs (one reader quoting
+one sentence for two records, such as two budget figures) are taken in order of how many
+compared fields agree, then by id; tables are matched in schema order, so that references to a
+table matched before count too. Exclusions are matched the same way, each by its own span.
 
 Per table: records in A and in B, pairs matched, and matched share = 2 * matched / (A + B).
 
