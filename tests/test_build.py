@@ -132,7 +132,7 @@ def test_changed_date_makes_the_timeline_stale_until_rebuilt(checkout, capsys):
         dated = next(r for r in rows if r["date_precision"] == "day")
         dated["date_start"] = dated["date_end"] = "2025-12-20"
 
-    edit_table(checkout, "agreements", move)
+    edit_table(checkout, "milestones", move)
     assert main(["build", "--check", str(checkout)]) == 1
     assert (
         "docs/timeline.svg:0:-: the timeline shows other data than the CSVs hold"

@@ -89,12 +89,13 @@ def test_text_lists_each_record_added_removed_and_changed(contribution, capsys):
         "budgets: 0 added, 1 removed, 0 changed",
         "  removed nz-budget-5bn (line 2 in main)",
         "evidence: 1 added, 1 removed, 0 changed",
-        "  added exercises / kiwi-shield-2026 / 900_mini / 92 at dataset/csv/evidence.csv:6",
+        "  added exercises / kiwi-shield-2026 / 900_mini / 92 at dataset/csv/evidence.csv:8",
         f'    quote: "{QUOTE}"',
         '    quote_end: "200"',
         '    review: "extracted"',
         "  removed budgets / nz-budget-5bn / 900_mini / 280 (line 5 in main)",
-        "unchanged: sources, actors, agreements, deployments, statements, exclusions",
+        "unchanged: sources, actors, agreements, milestones, deployments, capabilities, "
+        "documents, offices, engagements, statements, exclusions",
     ]
 
 
@@ -113,7 +114,8 @@ def test_markdown_summary_is_inert(contribution, capsys):
         "| budgets | 0 | 1 | 0 |",
         "| evidence | 1 | 1 | 0 |",
         "",
-        "Unchanged: sources, actors, agreements, deployments, statements, exclusions.",
+        "Unchanged: sources, actors, agreements, milestones, deployments, capabilities, "
+        "documents, offices, engagements, statements, exclusions.",
     ]
     changed = lines.index(
         "**changed** kiwi&#45;shield&#45;2025, dataset&#47;csv&#47;exercises&#46;csv line 2"
@@ -159,8 +161,8 @@ def test_a_long_summary_stops_before_githubs_limit(contribution, capsys, monkeyp
 def test_no_change_says_so(base_checkout, tmp_path, capsys):
     root = committed(base_checkout, tmp_path)
     unchanged = (
-        "sources, actors, agreements, exercises, deployments, budgets, statements, "
-        "evidence, exclusions"
+        "sources, actors, agreements, milestones, exercises, deployments, budgets, "
+        "capabilities, documents, offices, engagements, statements, evidence, exclusions"
     )
     code, out, _ = run(capsys, "main", str(root))
     assert code == 0

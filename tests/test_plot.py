@@ -14,18 +14,24 @@ def test_bars_say_who_is_involved_and_never_use_placeholders(real_report):
     drawn, _ = plot.bars(real_report.checkout.tables)
     by_id = {bar.id: bar for bar in drawn}
     # Pacts between other countries are drawn as such, not as New Zealand's.
-    assert by_id["solomon-islands-china-security-pact"].partner == plot.WITHOUT_NZ
-    assert by_id["japan-netherlands-acsa-2025"].partner == plot.WITHOUT_NZ
-    assert by_id["nz-japan-acsa-2025"].partner == "JPN"
+    assert (
+        by_id["solomon-islands-china-security-pact-signed"].partner == plot.WITHOUT_NZ
+    )
+    assert by_id["japan-netherlands-acsa-signed-2025-12-18"].partner == plot.WITHOUT_NZ
+    # A milestone involves its agreement's parties.
+    assert by_id["nz-japan-acsa-signed-2025-12-19"].partner == "JPN"
     # A deployment without a destination is labelled by what it has.
     assert (
         by_id["nz-aotearoa-north-korea-2024"].label
         == "HMNZS Aotearoa, in relation to North Korea (announced)"
     )
     assert not any("?" in bar.label for bar in drawn)
-    # Status is drawn: a proposal is not drawn like a signed pact.
-    assert not by_id["japan-six-eyes-proposal-2020"].concluded
-    assert by_id["nz-japan-security-pact-2022"].concluded
+    # The stage is drawn: a proposal is not drawn like a signed pact.
+    assert not by_id["japan-six-eyes-proposal-2020-proposed"].concluded
+    assert by_id["nz-japan-security-pact-2022-signed"].concluded
+    assert by_id["nz-japan-security-pact-2022-signed"].label == (
+        "NZ-Japan agreement (security pact): signed"
+    )
 
 
 def test_every_status_is_drawn_one_way_or_the_other():

@@ -66,7 +66,8 @@ def table_section(schema: TableSchema, table, paths: str | None = None) -> list[
         )
     for key in schema.foreign_keys:
         lines.append(
-            f"- Foreign key{' (each item)' if key.each_item else ''}: "
+            f"- Foreign key{' (each item)' if key.each_item else ''}"
+            f"{' (where every field is filled)' if len(key.columns) > 1 else ''}: "
             f"`{', '.join(key.columns)}` → `{key.resource}.{', '.join(key.targets)}`"
         )
     for link in schema.record_links:

@@ -15,8 +15,11 @@ nzdefence supports and its own properties:
   ``record_table`` and ``record_id``): one names the table, the other the record. One field
   (``about``): each value, or list item, is ``table:id``.
 
-Standard ``foreignKeys`` may name several fields (a composite key): the last names the record,
-the others qualify it, as (speaker, speaker_office) -> offices (holder, id).
+- ``compositeForeignKeys`` on a table: foreign keys of several fields, checked on the rows
+  where every field is filled (SQL's MATCH SIMPLE; Frictionless checks a standard composite
+  key wherever any field is filled, so standard ``foreignKeys`` keep to one field). The last
+  field names the record, the others qualify it: (speaker, speaker_office) -> offices
+  (holder, id) says the office is the speaker's.
 
 Then the schemas are checked against each other: every foreign key and record link must name
 an existing table and its columns. A broken schema is a located problem, never a traceback and
@@ -88,12 +91,21 @@ class Field:
     item_enum: tuple[str, ...] | None = None  # lists only: the values an item may take
 
 
+# The properties that hold foreign keys, and whether their fields are lists checked item by item.
+KEY_PROPERTIES = (
+    ("foreignKeys", False),
+    ("itemForeignKeys", True),
+    ("compositeForeignKeys", False),
+)
+
+
 @dataclass(frozen=True)
 class ForeignKey:
     columns: tuple[str, ...]
     resource: str
     targets: tuple[str, ...]  # the columns of ``resource`` they refer to, in order
     each_item: bool = False  # an itemForeignKey: every item of a list column refers
+    # A composite key (several columns) is checked where every one of them is filled.
 
     @property
     def column(self) -> str:
@@ -247,7 +259,7 @@ def extension_json_schema() -> dict[str, Any]:
             },
         },
     }
-    some_columns = {**one_column, "maxItems": 8}
+    some_columns = {**one_column, "minItems": 2, "maxItems": 8}
     link = {
         "required": ["fields", "reference", "description"],
         "properties": {"description": {"type": "string"}},
@@ -319,12 +331,28 @@ def extension_json_schema() -> dict[str, Any]:
             "foreignKeys": {
                 "items": {
                     "properties": {
-                        "fields": some_columns,
-                        "reference": {"properties": {"fields": some_columns}},
+                        "fields": one_column,
+                        "reference": {"properties": {"fields": one_column}},
                     }
                 }
             },
             "itemForeignKeys": {"type": "array", "items": item_key},
+            "compositeForeignKeys": {
+                "type": "array",
+                "items": {
+                    "required": ["fields", "reference"],
+                    "properties": {
+                        "fields": some_columns,
+                        "reference": {
+                            "required": ["resource", "fields"],
+                            "properties": {
+                                "resource": {"type": "string"},
+                                "fields": some_columns,
+                            },
+                        },
+                    },
+                },
+            },
             "recordLinks": {"type": "array", "items": link},
             "rules": {"type": "array", "items": rule},
         },
@@ -394,7 +422,7 @@ def _table_problems(descriptor: dict[str, Any], name: str) -> list[str]:
                 f"primaryKey names column {column!r}, which the table lacks"
             )
     types = {field["name"]: field["type"] for field in fields}
-    for keys, wanted in (("foreignKeys", False), ("itemForeignKeys", True)):
+    for keys, wanted in KEY_PROPERTIES:
         for key in descriptor.get(keys, []):
             for column in key["fields"]:
                 if column not in names:
@@ -503,7 +531,7 @@ def parse_descriptor(descriptor: dict[str, Any]) -> TableSchema:
                 tuple(key["reference"]["fields"]),
                 each_item,
             )
-            for keys, each_item in (("foreignKeys", False), ("itemForeignKeys", True))
+            for keys, each_item in KEY_PROPERTIES
             for key in descriptor.get(keys, [])
         ),
         record_links=tuple(links),
