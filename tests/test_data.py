@@ -69,20 +69,21 @@ def test_removing_an_exclusion_uncovers_its_sentence(checkout, capsys):
     excluded = read_rows(checkout / "dataset/csv/exclusions.csv")
     evidence = read_rows(checkout / "dataset/csv/evidence.csv")
 
-    def quoted_elsewhere(row: dict) -> bool:
+    def quoted_as_evidence(row: dict) -> bool:
+        # A dateline can be both excluded as metadata and quoted for a date; removing its
+        # exclusion then uncovers nothing, so the test needs a passage only the ledger covers.
         start, end = int(row["quote_start"]), int(row["quote_end"])
         return any(
-            e["source_id"] == row["source_id"]
-            and int(e["quote_start"]) < end
-            and start < int(e["quote_end"])
-            for e in evidence
+            quote["source_id"] == row["source_id"]
+            and int(quote["quote_start"]) < end
+            and start < int(quote["quote_end"])
+            for quote in evidence
         )
 
-    # A sentence with a number that only its exclusion covers.
     dated = next(
         row
         for row in excluded
-        if any(ch.isdigit() for ch in row["quote"]) and not quoted_elsewhere(row)
+        if any(ch.isdigit() for ch in row["quote"]) and not quoted_as_evidence(row)
     )
     edit_table(checkout, "exclusions", lambda rows: rows.remove(dated))
     assert main(["coverage", "--uncovered", str(checkout)]) == 1
