@@ -94,8 +94,10 @@ def test_text_lists_each_record_added_removed_and_changed(contribution, capsys):
         '    quote_end: "200"',
         '    review: "extracted"',
         "  removed budgets / nz-budget-5bn / 900_mini / 280 (line 5 in main)",
-        "unchanged: sources, actors, agreements, milestones, deployments, capabilities, "
-        "documents, offices, engagements, statements, exclusions",
+        (
+            "unchanged: sources, actors, agreements, milestones, deployments, "
+            "capabilities, documents, offices, engagements, statements, exclusions"
+        ),
     ]
 
 
@@ -114,8 +116,10 @@ def test_markdown_summary_is_inert(contribution, capsys):
         "| budgets | 0 | 1 | 0 |",
         "| evidence | 1 | 1 | 0 |",
         "",
-        "Unchanged: sources, actors, agreements, milestones, deployments, capabilities, "
-        "documents, offices, engagements, statements, exclusions.",
+        (
+            "Unchanged: sources, actors, agreements, milestones, deployments, "
+            "capabilities, documents, offices, engagements, statements, exclusions."
+        ),
     ]
     changed = lines.index(
         "**changed** kiwi&#45;shield&#45;2025, dataset&#47;csv&#47;exercises&#46;csv line 2"
