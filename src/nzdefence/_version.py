@@ -1,3 +1,3 @@
 """The one definition of the version: package metadata, datapackage.json, CITATION.cff and cite()."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
