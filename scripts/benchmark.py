@@ -1,4 +1,5 @@
-"""Measure validate, build and load on synthetic datasets, and validate on a hostile one; write
+"""Measure validate, build and load on synthetic datasets, and validate on a hostile one;
+write docs/benchmarks.md.
 
 python scripts/benchmark.py [--sizes 10000,100000,1000000] [--repeat 3]
 
