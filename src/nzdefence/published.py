@@ -80,13 +80,13 @@ class DataFolders:
     datapackage: Path
     checkout: Path | None  # the checkout's root, or None for the data inside a package
 
-    def source_file(self, source_id: str) -> Path:
-        return self.sources / f"{source_id}.txt"
-
     def _packaged(self, relative: Path) -> Path:
         """Where a file or folder of the checkout layout (layout's paths) is in this copy."""
-        folders = {PARQUET_DIR: self.parquet, SCHEMA_DIR: self.schema}
-        folders[SOURCES_DIR] = self.sources
+        folders = {
+            PARQUET_DIR: self.parquet,
+            SCHEMA_DIR: self.schema,
+            SOURCES_DIR: self.sources,
+        }
         if relative in folders:
             return folders[relative]
         return folders[relative.parent] / relative.name
