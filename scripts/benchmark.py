@@ -1,4 +1,5 @@
-"""Measure validate, build and load on synthetic datasets; write docs/benchmarks.md.
+"""Measure validate, build and load on synthetic datasets, and validate on a hostile one;
+write docs/benchmarks.md.
 
 python scripts/benchmark.py [--sizes 10000,100000,1000000] [--repeat 3]
 
@@ -203,6 +204,47 @@ def synthesize(
     return {name: len(records) for name, records in out.items()}
 
 
+# 20,000 ids in each fact table: as many as a nearest-id hint searches (MAX_HINT_CANDIDATES).
+HOSTILE_ROWS = 200_000
+HOSTILE_QUOTE = 4_900  # characters, just under a cell's limit (MAX_CELL_CHARACTERS)
+HOSTILE_COLUMNS = 20_000  # names in one header
+HOSTILE_MISSING = 1_000  # evidence rows naming records that do not exist
+
+
+def make_hostile(root: Path) -> str:
+    """Break a synthetic checkout as a hostile contribution would, at the sizes that were slow
+    before they were bounded: a long quote that is not in its source (the closest-passage
+    hint), a very wide header, many evidence rows naming missing records among 20,000 ids
+    each (nearest-id hints). Returns what it did, for the report."""
+    link = read_schemas(root)["evidence"].record_links[0]
+    path = root / csv_path("evidence")
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header, rows = reader.fieldnames, list(reader)
+    words = " ".join(f"unsourced{i}" for i in range(HOSTILE_QUOTE))
+    rows[0]["quote"] = words[:HOSTILE_QUOTE]
+    for row in rows[1 : 1 + HOSTILE_MISSING]:
+        row[link.record_column] += "-missing"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    path = root / csv_path("actors")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    extra = "".join(f",extra_{i}" for i in range(HOSTILE_COLUMNS))
+    padding = "," * HOSTILE_COLUMNS
+    path.write_text(
+        "\n".join([lines[0] + extra, *(line + padding for line in lines[1:])]) + "\n",
+        encoding="utf-8",
+    )
+    return (
+        f"a synthetic checkout of {HOSTILE_ROWS:,} rows with a {HOSTILE_QUOTE:,}-character "
+        f"quote not in its source, a header of {HOSTILE_COLUMNS:,} unknown columns, and "
+        f"{HOSTILE_MISSING:,} evidence rows naming missing records among "
+        f"{HOSTILE_ROWS // ROWS_PER_UNIT:,} ids each"
+    )
+
+
 @dataclass
 class Measurement:
     seconds: float  # the median
@@ -357,6 +399,28 @@ def run(
     say(
         "Validation runs on one path, serially in one process: read each table, its single-table checks, the "
         "cross-table checks, Frictionless's check of `datapackage.json`. Times are wall-clock."
+    )
+    say()
+    say("## Hostile input")
+    say()
+    hostile_root = workdir / "hostile"
+    synthesize(hostile_root, HOSTILE_ROWS)
+    if measure(_cli("build", str(hostile_root)), 1).exit_code:
+        raise RuntimeError(
+            "build failed on the synthetic dataset for the hostile input"
+        )
+    clean = measure(_cli("validate", str(hostile_root)), repeat)
+    what = make_hostile(hostile_root)
+    hostile = measure(_cli("validate", str(hostile_root)), repeat)
+    if clean.exit_code != 0 or hostile.exit_code != 1:
+        raise RuntimeError(
+            "validate did not pass the clean checkout and refuse the hostile"
+        )
+    shutil.rmtree(hostile_root)
+    say(
+        f"`nzdefence validate` on {what}: **{hostile.seconds:.2f} s** ({hostile.spread()}), "
+        f"{hostile.peak_mib:.0f} MiB, every problem reported and exit 1; the same checkout "
+        f"before it was broken: {clean.seconds:.2f} s ({clean.spread()}), {clean.peak_mib:.0f} MiB."
     )
     say()
     say("## Synthetic datasets")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -164,3 +166,25 @@ def test_data_dictionary_documents_every_table_and_allowed_value():
     # Then the derived table, which the build computes from them (tests/test_partners.py).
     assert headings == [f"## `{name}`" for name in TABLES] + ["## `partners_by_year`"]
     assert "- `port_visit`: A visit by naval vessels to a port." in dictionary
+
+
+def test_two_builds_at_once_leave_whole_outputs_and_no_temporary_files(checkout):
+    """Two builds racing on one checkout (two CI jobs, or a build started twice): each writes
+    its own temporary files and renames them, so both succeed and what is left is one build's
+    whole output."""
+
+    def reword(rows):
+        rows[0]["note"] = "changed, so that both builds write every output anew"
+
+    edit_table(checkout, "actors", reword)
+    before = outputs_of(checkout)
+    command = [sys.executable, "-m", "nzdefence.cli", "build", str(checkout)]
+    runs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    results = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], results
+    assert outputs_of(checkout) != before
+    assert [p for p in checkout.rglob("*") if p.name.endswith(".tmp")] == []
+    assert main(["build", "--check", str(checkout)]) == 0

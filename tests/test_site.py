@@ -462,7 +462,10 @@ def test_a_listed_source_without_its_file_is_a_message(checkout, tmp_path, capsy
     source_id = rows("sources")[0]["source_id"]
     (checkout / "dataset" / "sources" / f"{source_id}.txt").unlink()
     assert write_site(tmp_path / "site", checkout) == 1
-    assert f"{source_id}.txt: missing" in capsys.readouterr().out
+    assert capsys.readouterr().out == (
+        f"dataset/sources/{source_id}.txt:0:-: missing, though the sources table lists "
+        "it; run nzdefence validate\n"
+    )
     row = next(r for r in rows("evidence") if r["source_id"] == source_id)
     show = [
         "show",

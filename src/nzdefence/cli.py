@@ -194,8 +194,11 @@ def _show(what: list[str]) -> int:
                 )
                 return 1
             lines = span_lines(folders, what[0], start, end, style)
-    except (NotFound, DataError) as error:
+    except NotFound as error:
         print(error, file=sys.stderr)
+        return 1
+    except DataError as error:  # path:line:column: message, as every command's problems
+        print(error)
         return 1
     except KeyError as error:  # a source the evidence names has no file
         print(error.args[0], file=sys.stderr)

@@ -10,6 +10,7 @@ from .layout import TABLES
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 
 def parquet_dir() -> Path:
@@ -36,21 +37,47 @@ def load(
     its description and ``df.attrs["description"]`` describes the table.
 
     ``directory`` reads another folder of nzdefence Parquet files (a checkout's
-    ``dataset/parquet``) instead of the data shipped with the package.
+    ``dataset/parquet``) instead of the data shipped with the package. Its file is read only
+    if it is a regular file (not a link) of at most ``parquet.MAX_PARQUET_BYTES``, else
+    ``published.DataError``; its content is trusted as you trust the folder you name (check a
+    stranger's checkout with ``nzdefence build --check`` first, which bounds its decoding).
 
     ``evidence=True`` (fact tables only) adds four aligned list columns, one item per evidence
     row of the record, ordered by source and offset: ``evidence_quotes`` (the exact words),
     ``evidence_sources`` (their source ids), ``evidence_starts`` and ``evidence_ends`` (their
     offsets, for ``nzdefence.passage``); a record without evidence has empty lists.
     """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     folder = Path(directory or parquet_dir())
     names = tables(folder)
     if name not in names:
         raise KeyError(f"no table {name!r}; the tables are: {', '.join(names)}")
-    table = pq.read_table(folder / f"{name}.parquet")
+    if directory is None:
+        # The installed package's own data (or the checkout an editable install is).
+        table = pq.read_table(folder / f"{name}.parquet")
+    else:
+        from . import files
+        from .parquet import MAX_PARQUET_BYTES
+        from .published import located
 
+        file = f"{name}.parquet"
+        try:
+            raw = files.read_bytes(folder, file, limit=MAX_PARQUET_BYTES)
+        except files.UnsafePath as error:
+            raise located(str(folder / error.relative), error.reason) from None
+        table = pq.read_table(pa.BufferReader(raw))
+    frame = frame_of(table, name)
+    if evidence:
+        from .published import folders_of_parquet, with_evidence
+
+        frame = with_evidence(frame, name, folders_of_parquet(directory))
+    return frame
+
+
+def frame_of(table: pa.Table, name: str) -> pd.DataFrame:
+    """A published table as a typed DataFrame, with its descriptions in ``attrs``."""
     from .dtypes import to_frame
 
     frame = to_frame(table)
@@ -67,8 +94,4 @@ def load(
         for field in table.schema
         if field.metadata and b"enum" in field.metadata
     }
-    if evidence:
-        from .published import folders_of_parquet, with_evidence
-
-        frame = with_evidence(frame, name, folders_of_parquet(directory))
     return frame

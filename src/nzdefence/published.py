@@ -5,11 +5,17 @@ An installed package carries, under ``nzdefence/data/``, the Parquet files, the 
 documents, the table schemas and ``datapackage.json`` (pyproject's force-include), so every
 quote can be checked offline; an editable install reads the checkout it was installed from.
 Imports neither pandera nor frictionless: the schemas were checked when the data was built.
+
+A checkout's files are untrusted (``show`` and ``site`` take any checkout): they are read
+only through ``files.read_bytes``, within size limits, and each Parquet file is checked
+against its schema before it is decoded (``parquet.read_table``). A file that cannot be read
+so is a DataError saying ``path:line:column: message``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import files
 from .layout import (
     DATAPACKAGE,
     PACKAGED_DATA,
@@ -28,11 +35,15 @@ from .layout import (
     SCHEMA_DIR,
     SOURCES_DIR,
     TABLES,
+    parquet_path,
     schema_path,
+    source_path,
 )
+from .problems import NOT_A_ROW, Problem
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
     from .schemas import RecordLink, TableSchema
 
@@ -54,6 +65,11 @@ class DataError(ValueError):
     """The published files cannot be read as nzdefence data; the message says which and why."""
 
 
+def located(where: str, reason: str) -> DataError:
+    """A DataError about a whole file, as ``path:0:-: reason`` with its text escaped."""
+    return DataError(str(Problem(where, NOT_A_ROW, "", reason)))
+
+
 @dataclass(frozen=True)
 class DataFolders:
     """Where one copy of the published dataset keeps its files."""
@@ -64,8 +80,55 @@ class DataFolders:
     datapackage: Path
     checkout: Path | None  # the checkout's root, or None for the data inside a package
 
-    def source_file(self, source_id: str) -> Path:
-        return self.sources / f"{source_id}.txt"
+    def _packaged(self, relative: Path) -> Path:
+        """Where a file or folder of the checkout layout (layout's paths) is in this copy."""
+        folders = {
+            PARQUET_DIR: self.parquet,
+            SCHEMA_DIR: self.schema,
+            SOURCES_DIR: self.sources,
+        }
+        if relative in folders:
+            return folders[relative]
+        return folders[relative.parent] / relative.name
+
+    def shown(self, relative: Path) -> str:
+        """How a file is named in messages: its path in the checkout, else where it is."""
+        if self.checkout is not None:
+            return relative.as_posix()
+        return str(self._packaged(relative))
+
+    def read(self, relative: Path, *, limit: int) -> bytes:
+        """The bytes of a file, named by its path in a checkout (layout's paths). Raises
+        FileNotFoundError if it is missing, DataError if it cannot be read safely."""
+        try:
+            if self.checkout is None:
+                # The installed package's own data, which its build wrote into the wheel.
+                return self._packaged(relative).read_bytes()
+            return files.read_bytes(self.checkout, relative.as_posix(), limit=limit)
+        except files.UnsafePath as error:
+            raise located(error.relative.as_posix(), error.reason) from None
+        except FileNotFoundError:
+            raise
+        except OSError as error:
+            raise located(
+                self.shown(relative), f"cannot be read: {error.strerror}"
+            ) from None
+
+    def names(self, folder: Path) -> list[str]:
+        """The names in a folder (layout's paths), sorted; empty if it is missing."""
+        try:
+            if self.checkout is None:
+                # The installed package's own data, which its build wrote into the wheel.
+                return sorted(os.listdir(self._packaged(folder)))
+            return files.list_folder(self.checkout, folder.as_posix())
+        except files.UnsafePath as error:
+            raise located(error.relative.as_posix(), error.reason) from None
+        except FileNotFoundError:
+            return []
+        except OSError as error:
+            raise located(
+                self.shown(folder), f"cannot be listed: {error.strerror}"
+            ) from None
 
 
 def checkout_folders(root: str | Path) -> DataFolders:
@@ -119,22 +182,47 @@ def read_schemas(folders: DataFolders) -> dict[str, TableSchema]:
     They were checked by ``nzdefence validate`` before the data was built, so they are only
     parsed here (without Frictionless); a file that cannot be parsed is a DataError.
     """
-    from .schemas import parse_descriptor
+    from .schemas import MAX_SCHEMA_BYTES, parse_descriptor
 
     schemas = {}
     for name in TABLES:
-        path = folders.schema / schema_path(name).name
-        if not path.is_file():
+        relative = schema_path(name)
+        try:
+            raw = folders.read(relative, limit=MAX_SCHEMA_BYTES)
+        except FileNotFoundError:
             continue  # a table this copy of the data does not have
         try:
-            descriptor = json.loads(path.read_text(encoding="utf-8"))
+            descriptor = json.loads(raw.decode("utf-8"))
             schemas[name] = parse_descriptor(descriptor)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-            raise DataError(
-                f"{path}: not a usable table schema ({type(error).__name__}: {error}); "
-                "run nzdefence validate"
+        except (
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            RecursionError,
+        ) as error:
+            raise located(
+                folders.shown(relative),
+                f"not a usable table schema ({type(error).__name__}: {error}); "
+                "run nzdefence validate",
             ) from None
     return schemas
+
+
+def read_arrow(folders: DataFolders, name: str, schema: TableSchema) -> pa.Table:
+    """A published table as Arrow, its file checked against ``schema`` before it is decoded.
+    Raises DataError if it is missing or refused."""
+    from .parquet import MAX_PARQUET_BYTES, ParquetRefused, arrow_schema, read_table
+
+    relative = parquet_path(name)
+    try:
+        raw = folders.read(relative, limit=MAX_PARQUET_BYTES)
+    except FileNotFoundError:
+        raise located(folders.shown(relative), "missing; run nzdefence build") from None
+    try:
+        return read_table(raw, arrow_schema(schema))
+    except ParquetRefused as error:
+        raise located(folders.shown(relative), str(error)) from None
 
 
 def evidence_link(schemas: dict[str, TableSchema]) -> RecordLink:
@@ -142,14 +230,20 @@ def evidence_link(schemas: dict[str, TableSchema]) -> RecordLink:
     which the record, and the key column of the tables it may name."""
     schema = schemas.get(EVIDENCE)
     if schema is None or not schema.record_links:
-        raise DataError(f"the {EVIDENCE} schema has no record link")
+        raise located(
+            schema_path(EVIDENCE).as_posix(),
+            "has no record link; run nzdefence validate",
+        )
     return schema.record_links[0]
 
 
 def _read_table(folders: DataFolders, name: str) -> pd.DataFrame:
-    from .load import load
+    from .load import frame_of
 
-    return load(name, directory=folders.parquet)
+    schemas = read_schemas(folders)
+    if name not in schemas:
+        raise located(folders.shown(schema_path(name)), "missing")
+    return frame_of(read_arrow(folders, name, schemas[name]), name)
 
 
 def evidence(
@@ -228,7 +322,11 @@ def with_evidence(frame: pd.DataFrame, name: str, folders: DataFolders) -> pd.Da
 
 
 def source_ids(folders: DataFolders) -> list[str]:
-    return sorted(path.stem for path in folders.sources.glob("*.txt"))
+    return [
+        name.removesuffix(".txt")
+        for name in folders.names(SOURCES_DIR)
+        if name.endswith(".txt") and not name.startswith(".")
+    ]
 
 
 def source_text(source_id: str, *, root: str | Path | None = None) -> str:
@@ -249,8 +347,18 @@ def _source_text(folders: DataFolders, source_id: str) -> str:
             + (f"; did you mean {', '.join(hint)}?" if hint else "")
             + f" The sources are: {', '.join(known)}"
         )
-    with open(folders.source_file(source_id), encoding="utf-8", newline="") as handle:
-        return handle.read()
+    from .provenance import MAX_SOURCE_BYTES
+
+    relative = source_path(source_id)
+    try:
+        return folders.read(relative, limit=MAX_SOURCE_BYTES).decode("utf-8")
+    except FileNotFoundError:  # listed a moment ago
+        raise located(folders.shown(relative), "missing") from None
+    except UnicodeDecodeError as error:
+        raise located(
+            folders.shown(relative),
+            f"is not valid UTF-8: {error.reason} at byte {error.start}",
+        ) from None
 
 
 @dataclass(frozen=True)

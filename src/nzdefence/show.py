@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .layout import schema_path
 from .problems import nearest
 from .published import (
     EVIDENCE,
     EXCLUSIONS,
-    DataError,
     DataFolders,
     _source_text,
     cell,
     evidence_link,
     excerpt,
+    located,
+    read_arrow,
     read_schemas,
     source_ids,
     source_label,
@@ -44,21 +46,19 @@ class NotFound(LookupError):
     """No such table, record or source; the message names the nearest ones."""
 
 
-def _rows(folders: DataFolders, name: str) -> list[dict]:
-    import pyarrow.parquet as pq
-
-    path = folders.parquet / f"{name}.parquet"
-    if not path.is_file():
-        raise DataError(f"{path}: missing; run nzdefence build")
-    return pq.read_table(path).to_pylist()
+def _rows(folders: DataFolders, schemas: dict, name: str) -> list[dict]:
+    """A table's rows, its file read through the checks every published file gets."""
+    if name not in schemas:
+        raise located(folders.shown(schema_path(name)), "missing")
+    return read_arrow(folders, name, schemas[name]).to_pylist()
 
 
 def _indented(text: str, indent: str = INDENT) -> str:
     return indent + text.replace("\n", "\n" + indent)
 
 
-def _sources_by_id(folders: DataFolders) -> dict[str, dict]:
-    return {row["source_id"]: row for row in _rows(folders, "sources")}
+def _sources_by_id(folders: DataFolders, schemas: dict) -> dict[str, dict]:
+    return {row["source_id"]: row for row in _rows(folders, schemas, "sources")}
 
 
 def _quote_lines(
@@ -102,7 +102,7 @@ def record_lines(
             "nzdefence show SOURCE_ID START END"
         )
     (key,) = schema.primary_key
-    records = _rows(folders, table)
+    records = _rows(folders, schemas, table)
     found = [row for row in records if row[key] == record_id]
     if not found:
         ids = [row[key] for row in records]
@@ -126,14 +126,14 @@ def record_lines(
         return lines
     quotes = [
         row
-        for row in _rows(folders, EVIDENCE)
+        for row in _rows(folders, schemas, EVIDENCE)
         if row[link.table_column] == table and row[link.record_column] == record_id
     ]
     quotes.sort(
         key=lambda row: (row["source_id"], row["quote_start"], row["quote_end"])
     )
     lines += ["", f"Evidence: {len(quotes)} quote{'' if len(quotes) == 1 else 's'}"]
-    sources = _sources_by_id(folders)
+    sources = _sources_by_id(folders, schemas)
     texts: dict[str, str] = {}
     for number, row in enumerate(quotes, 1):
         source_id = row["source_id"]
@@ -154,6 +154,7 @@ def span_lines(
 ) -> list[str]:
     """The lines ``nzdefence show SOURCE_ID START END`` prints: the span in its paragraph,
     then the evidence and exclusions whose quotes overlap it."""
+    schemas = read_schemas(folders)
     known = source_ids(folders)
     if source_id not in known:
         hint = nearest(source_id, known)
@@ -168,7 +169,7 @@ def span_lines(
             f"{source_id} has {len(text)} characters: START and END must satisfy "
             f"0 <= START <= END <= {len(text)}"
         )
-    source = _sources_by_id(folders).get(source_id)
+    source = _sources_by_id(folders, schemas).get(source_id)
     row = {"source_id": source_id, "quote_start": start, "quote_end": end}
     lines = _quote_lines(
         row, text, source, style, f"{source_id}, characters {start}–{end}"
@@ -181,10 +182,9 @@ def span_lines(
             return other["quote_start"] <= start < other["quote_end"]
         return other["quote_start"] < end and start < other["quote_end"]
 
-    schemas = read_schemas(folders)
     link = evidence_link(schemas)
     supporting = sorted(
-        (r for r in _rows(folders, EVIDENCE) if overlaps(r)),
+        (r for r in _rows(folders, schemas, EVIDENCE) if overlaps(r)),
         key=lambda r: (
             r["quote_start"],
             r["quote_end"],
@@ -200,7 +200,7 @@ def span_lines(
     ]
     if EXCLUSIONS in schemas:
         left_out = sorted(
-            (r for r in _rows(folders, EXCLUSIONS) if overlaps(r)),
+            (r for r in _rows(folders, schemas, EXCLUSIONS) if overlaps(r)),
             key=lambda r: (r["quote_start"], r["quote_end"]),
         )
         lines += [

@@ -35,17 +35,18 @@ from urllib.parse import quote as url_quote
 
 from ._version import __version__
 from .citation import ABSTRACT, TITLE, cite
-from .layout import parquet_path
+from .layout import parquet_path, source_path
 from .published import (
     EVIDENCE,
     EXCLUSIONS,
-    DataError,
     DataFolders,
     _source_text,
     cell,
     evidence_link,
     excerpt,
+    located,
     published_date,
+    read_arrow,
     read_schemas,
     source_citation,
     visible,
@@ -159,15 +160,11 @@ class Dataset:
 
 def read(folders: DataFolders, base_url: str | None = None) -> Dataset:
     """Read every published table and source, and index spans, evidence and references."""
-    import pyarrow.parquet as pq
-
     schemas = read_schemas(folders)
-    rows = {}
-    for name in schemas:
-        path = folders.parquet / f"{name}.parquet"
-        if not path.is_file():
-            raise DataError(f"{path}: missing; run nzdefence build")
-        rows[name] = pq.read_table(path).to_pylist()
+    rows = {
+        name: read_arrow(folders, name, schema).to_pylist()
+        for name, schema in schemas.items()
+    }
     link = evidence_link(schemas)
     sources_table = next(
         key.resource
@@ -190,9 +187,9 @@ def read(folders: DataFolders, base_url: str | None = None) -> Dataset:
         try:
             data.texts[source_id] = _source_text(folders, source_id)
         except KeyError:
-            raise DataError(
-                f"{folders.source_file(source_id)}: missing, though the {sources_table} "
-                "table lists it; run nzdefence validate"
+            raise located(
+                folders.shown(source_path(source_id)),
+                f"missing, though the {sources_table} table lists it; run nzdefence validate",
             ) from None
         data.spans[source_id] = []
     for name in schemas:
@@ -874,14 +871,15 @@ def source_page(data: Dataset, row: dict) -> bytes:
 
 
 def files(
-    data: Dataset, timeline: Path | None
+    data: Dataset, timeline: bytes | None
 ) -> Iterator[tuple[PurePosixPath, bytes]]:
     """Every file of the site, by path relative to its root, in a fixed order."""
     assets = resources.files("nzdefence")
     for asset in ASSETS:
+        # The package's own files (site.css, site.js), never a checkout's.
         yield PurePosixPath(asset), (assets / asset).read_bytes()
     if timeline is not None:
-        yield TIMELINE, timeline.read_bytes()
+        yield TIMELINE, timeline
     yield PurePosixPath("index.html"), index_page(data, timeline is not None)
     for name in data.schemas:
         yield PurePosixPath(name, "index.html"), table_page(data, name)
@@ -949,8 +947,16 @@ def build_site(folders: DataFolders, out: Path, *, base_url: str | None = None) 
         raise SiteError(problems)
     timeline = None
     if folders.checkout is not None:
-        from .plot import FIGURE_STEM
+        from . import files as checkout_files
+        from .plot import FIGURE_STEM, MAX_FIGURE_BYTES
 
-        candidate = folders.checkout / FIGURE_STEM.with_suffix(".png")
-        timeline = candidate if candidate.is_file() else None
+        relative = FIGURE_STEM.with_suffix(".png").as_posix()
+        try:
+            timeline = checkout_files.read_bytes(
+                folders.checkout, relative, limit=MAX_FIGURE_BYTES
+            )
+        except FileNotFoundError:
+            timeline = None  # a site without the figure
+        except checkout_files.UnsafePath as error:
+            raise located(error.relative.as_posix(), error.reason) from None
     return write_site(out, files(data, timeline))

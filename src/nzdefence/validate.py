@@ -172,17 +172,22 @@ def _stale_parquet(checkout: Checkout) -> list[Problem]:
     build records the CSV's SHA-256 in the file's metadata."""
     import pyarrow.parquet as pq
 
+    from .parquet import MAX_PARQUET_BYTES
+
     problems = []
     for name, digest in checkout.csv_sha256.items():
         relative = parquet_path(name).as_posix()
         try:
-            raw = files.read_bytes(checkout.root, relative, limit=MAX_CSV_BYTES)
+            raw = files.read_bytes(checkout.root, relative, limit=MAX_PARQUET_BYTES)
             metadata = pq.read_schema(pa.BufferReader(raw)).metadata or {}
         except FileNotFoundError:
             metadata = {}
-        except (files.UnsafePath, pa.ArrowException, OSError) as error:
+        except files.UnsafePath as error:
+            problems.append(Problem(relative, NOT_A_ROW, "", error.reason))
+            continue
+        except (pa.ArrowException, OSError) as error:
             problems.append(
-                Problem(relative, NOT_A_ROW, "", f"cannot be read: {error}")
+                Problem(relative, NOT_A_ROW, "", f"cannot be read as Parquet: {error}")
             )
             continue
         if metadata.get(b"csv_sha256", b"").decode() != digest:
