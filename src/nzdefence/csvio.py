@@ -382,9 +382,16 @@ def _typed(
             columns.append(text)
         elif kind in ("integer", "number"):
             pattern = _INTEGER if kind == "integer" else _NUMBER
-            well_formed = pc.and_(
-                pc.match_substring_regex(text, f"^(?:{pattern})$"),
-                pc.less_equal(pc.count_substring_regex(text, "[0-9]"), _MAX_DIGITS),
+            # A cell of at most 15 bytes has at most 15 digits: digits are counted, a slow
+            # regex pass, only when some cell is longer.
+            too_many_digits = pc.greater(pc.binary_length(text), _MAX_DIGITS)
+            if pc.any(too_many_digits).as_py():
+                too_many_digits = pc.and_(
+                    too_many_digits,
+                    pc.greater(pc.count_substring_regex(text, "[0-9]"), _MAX_DIGITS),
+                )
+            well_formed = pc.and_not(
+                pc.match_substring_regex(text, f"^(?:{pattern})$"), too_many_digits
             )
             bad = pc.invert(pc.fill_null(well_formed, True))
             word = (
