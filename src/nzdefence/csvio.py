@@ -119,7 +119,7 @@ def read_table(
         # pyarrow converted, and so checked, only the columns the header names: maybe none.
         return None, not_utf8() or problems + header_problems, no_lines
     strings = parsed.strings.rename_columns(table.field_names)
-    lines = _record_lines(strings, parsed.first_line)
+    lines = _record_lines(strings, parsed.first_line, parsed.body_lines)
     strings, lines, blank = _without_blank_lines(strings, lines, raw)
     problems += [
         Problem(
@@ -137,6 +137,7 @@ class _Parsed:
     header: list[str] | None
     strings: pa.Table | None  # None when pyarrow cannot read the records
     first_line: int  # the physical line the first record starts on
+    body_lines: int = 0  # the physical lines after the header
 
 
 def _end_of_header(raw: bytes) -> int:
@@ -178,6 +179,7 @@ def _parse(raw: bytes) -> _Parsed:
     if not body:  # a header and no records
         empty = pa.table({name: pa.array([], pa.string()) for name in names})
         return _Parsed(header, empty, first_line)
+    body_lines = raw.count(b"\n", end + 1) + (not raw.endswith(b"\n"))
     # Parsing without newlines in cells is faster and splits across threads; a file that has
     # a quoted newline is parsed again allowing them, and one with a cell longer than pyarrow's
     # block in a single block. pyarrow stops at the first row that breaks the structure (a
@@ -207,7 +209,7 @@ def _parse(raw: bytes) -> _Parsed:
             )
         except (pa.ArrowInvalid, ValueError):
             continue
-        return _Parsed(header, strings, first_line)
+        return _Parsed(header, strings, first_line, body_lines)
     return _Parsed(header, None, first_line)
 
 
@@ -229,9 +231,11 @@ def _without_blank_lines(
     return strings.filter(pa.array(~drop)), lines[~drop], lines[drop].tolist()
 
 
-def _record_lines(strings: pa.Table, first_line: int) -> np.ndarray:
+def _record_lines(strings: pa.Table, first_line: int, body_lines: int) -> np.ndarray:
     """The physical line each record starts on: one more than the last, plus the newlines
     inside the cells of the records before it."""
+    if strings.num_rows == body_lines:  # one line a record: no cell holds a newline
+        return first_line + np.arange(strings.num_rows, dtype=np.int64)
     newlines = np.zeros(strings.num_rows, dtype=np.int64)
     for column in strings.columns:
         newlines += pc.fill_null(pc.count_substring(column, "\n"), 0).to_numpy()
