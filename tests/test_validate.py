@@ -115,7 +115,6 @@ def test_a_malformed_record_link_is_a_schema_problem(checkout):
     assert problems == [expected], problems
 
 
-
 @pytest.mark.parametrize(
     "notes, lines",
     [
