@@ -58,7 +58,11 @@ def _date_range(
         last_month = days[end].astype("datetime64[M]")
         starts_month = first_month.astype("datetime64[D]") == days[start]
         ends_month = (days[end] + 1).astype("datetime64[M]") != last_month
-        months = frame[precision].map(MONTHS_IN).to_numpy(dtype=float, na_value=np.nan)
+        # One comparison per precision: Series.map on Arrow strings calls Python per cell.
+        months = np.full(len(frame), np.nan)
+        for name, count in MONTHS_IN.items():
+            is_name = (frame[precision] == name).to_numpy(dtype=bool, na_value=False)
+            months[is_name] = count
         coarse = ~np.isnan(months) & ~np.isnat(days[start]) & ~np.isnat(days[end])
         step = np.where(coarse, months, 1).astype(np.int64)
         aligned = (
