@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ def _flag(mask: pd.Series) -> pd.Series:
 # Per precision coarser than a day, the months in such a period: a start must be the first day of
 # a month that begins one, an end the last day of a month that ends one.
 MONTHS_IN = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+_MONTHS_OR_NAN = np.array([*MONTHS_IN.values(), np.nan])  # by position in MONTHS_IN
 
 
 def _date_range(
@@ -58,11 +61,12 @@ def _date_range(
         last_month = days[end].astype("datetime64[M]")
         starts_month = first_month.astype("datetime64[D]") == days[start]
         ends_month = (days[end] + 1).astype("datetime64[M]") != last_month
-        # One comparison per precision: Series.map on Arrow strings calls Python per cell.
-        months = np.full(len(frame), np.nan)
-        for name, count in MONTHS_IN.items():
-            is_name = (frame[precision] == name).to_numpy(dtype=bool, na_value=False)
-            months[is_name] = count
+        # Looked up by Arrow's hashing: Series.map on Arrow strings calls Python per cell.
+        position = pc.index_in(
+            pa.array(frame[precision], pa.large_string(), from_pandas=True),
+            value_set=pa.array(list(MONTHS_IN), pa.large_string()),
+        )
+        months = _MONTHS_OR_NAN[pc.fill_null(position, len(MONTHS_IN)).to_numpy()]
         coarse = ~np.isnan(months) & ~np.isnat(days[start]) & ~np.isnat(days[end])
         step = np.where(coarse, months, 1).astype(np.int64)
         aligned = (
