@@ -151,9 +151,13 @@ def checked_schema(table: TableSchema) -> CheckedSchema:
     frame_checks, said = [], []
     for rule in table.rules:
         for check in rule.checks():
+            # A rule says itself what an empty cell means, and Pandera's default of passing
+            # every row whose cells are all empty costs a pass over the frame per rule.
             frame_checks.append(
                 pa.Check(
-                    lambda frame, check=check: ~check.failing(frame), name=check.code
+                    lambda frame, check=check: ~check.failing(frame),
+                    name=check.code,
+                    ignore_na=False,
                 )
             )
             said.append(Said(check.column, check.message, check.code))
