@@ -351,9 +351,11 @@ def _cell_problems(
             )
         if field.type not in ("string", "list") or field.enum is not None:
             continue  # numbers, dates and enums cannot hold a formula and pass their own checks
-        formula = pc.starts_with(column, FORMULA_PREFIXES[0])
-        for prefix in FORMULA_PREFIXES[1:]:
-            formula = pc.or_(formula, pc.starts_with(column, prefix))
+        # Each prefix is one character: the first characters are looked up in one pass.
+        formula = pc.is_in(
+            pc.utf8_slice_codeunits(column, 0, 1),
+            value_set=pa.array(FORMULA_PREFIXES, pa.string()),
+        )
         for _, row in _rows(formula, lines):
             problems.append(
                 Problem(
