@@ -332,23 +332,25 @@ def _cell_problems(
     for field in table.fields:
         name = field.name
         column = strings[name]
-        # A cell has at least as many bytes as characters: count characters only in cells
-        # whose bytes could exceed the limit.
-        long_cells = pc.greater(pc.binary_length(column), MAX_CELL_CHARACTERS)
-        if pc.any(long_cells).as_py():
-            long_cells = pc.and_(
-                long_cells,
-                pc.greater(pc.utf8_length(column), MAX_CELL_CHARACTERS),
-            )
-        for _, row in _rows(long_cells, lines):
-            problems.append(
-                Problem(
-                    shown,
-                    row,
-                    name,
-                    f"cell is longer than {MAX_CELL_CHARACTERS} characters",
+        # A cell has at least as many bytes as characters, and no more than its whole column:
+        # count bytes only in a column that could hold a long cell (a small table's columns
+        # cannot), and characters only in cells whose bytes could exceed the limit.
+        if column.nbytes > MAX_CELL_CHARACTERS:
+            long_cells = pc.greater(pc.binary_length(column), MAX_CELL_CHARACTERS)
+            if pc.any(long_cells).as_py():
+                long_cells = pc.and_(
+                    long_cells,
+                    pc.greater(pc.utf8_length(column), MAX_CELL_CHARACTERS),
                 )
-            )
+            for _, row in _rows(long_cells, lines):
+                problems.append(
+                    Problem(
+                        shown,
+                        row,
+                        name,
+                        f"cell is longer than {MAX_CELL_CHARACTERS} characters",
+                    )
+                )
         if field.type not in ("string", "list") or field.enum is not None:
             continue  # numbers, dates and enums cannot hold a formula and pass their own checks
         # Each prefix is one character: the first characters are looked up in one pass.
