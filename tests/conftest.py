@@ -3,8 +3,10 @@ checkout of the contribution corpus, and the Hypothesis profiles."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import importlib.util
+import io
 import json
 import os
 import re
@@ -79,6 +81,22 @@ def copy_checkout(target: Path) -> Path:
 def checkout(tmp_path: Path) -> Path:
     """A copy of the real checkout: schemas, data, and every file the build generates."""
     return copy_checkout(tmp_path / "checkout")
+
+
+@pytest.fixture(scope="session")
+def plotted(tmp_path_factory) -> tuple[Path, str]:
+    """A copy of the real checkout whose timeline was deleted and drawn again by
+    ``nzdefence plot``, and what the command printed: drawing takes a second or two, so the
+    tests that read the drawing share this one."""
+    from nzdefence.cli import main
+
+    root = copy_checkout(tmp_path_factory.mktemp("plotted") / "checkout")
+    for suffix in ("png", "svg"):
+        (root / f"docs/timeline.{suffix}").unlink()
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["plot", str(root)]) == 0
+    return root, printed.getvalue()
 
 
 @pytest.fixture(scope="session")

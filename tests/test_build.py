@@ -146,15 +146,11 @@ def test_changed_date_makes_the_timeline_stale_until_rebuilt(checkout, capsys):
     assert main(["build", "--check", str(checkout)]) == 0
 
 
-def test_plot_command_draws_both_formats(checkout, capsys):
-    for suffix in ("png", "svg"):
-        (checkout / f"docs/timeline.{suffix}").unlink()
-    assert main(["plot", str(checkout)]) == 0
-    assert "drew docs/timeline.svg and docs/timeline.png" in capsys.readouterr().out
-    assert (checkout / "docs/timeline.png").read_bytes().startswith(b"\x89PNG")
-    assert (
-        b"nzdefence-timeline-digest:" in (checkout / "docs/timeline.svg").read_bytes()
-    )
+def test_plot_command_draws_both_formats(plotted):
+    root, printed = plotted
+    assert "drew docs/timeline.svg and docs/timeline.png" in printed
+    assert (root / "docs/timeline.png").read_bytes().startswith(b"\x89PNG")
+    assert b"nzdefence-timeline-digest:" in (root / "docs/timeline.svg").read_bytes()
 
 
 def test_data_dictionary_documents_every_table_and_allowed_value():

@@ -49,8 +49,9 @@ def test_every_status_is_drawn_one_way_or_the_other():
             ), value
 
 
-def test_the_timeline_is_titled_for_what_it_draws(real_report):
-    svg = plot.render(real_report.checkout.tables)[plot.FIGURE_STEM.with_suffix(".svg")]
+def test_the_timeline_is_titled_for_what_it_draws(plotted):
+    root, _ = plotted
+    svg = (root / plot.FIGURE_STEM.with_suffix(".svg")).read_bytes()
     # matplotlib writes each text drawn into the SVG as a comment before its glyphs.
     (title,) = [
         line for line in svg.splitlines() if b"<!-- Dated agreement milestones" in line

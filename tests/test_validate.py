@@ -113,3 +113,22 @@ def test_a_malformed_record_link_is_a_schema_problem(checkout):
         "them its reference's resourceFromField"
     )
     assert problems == [expected], problems
+
+
+@pytest.mark.parametrize(
+    "notes, lines",
+    [
+        (['"one\ntwo\nthree"', "", ""], [2, 5, 6]),
+        (["", '"one\n\ntwo"', ""], [2, 3, 6]),
+        (["", "", '"one\ntwo"'], [2, 3, 4]),
+        (["", "", ""], [2, 3, 4]),
+    ],
+)
+@pytest.mark.parametrize("last_newline", ["\n", ""])
+def test_each_record_is_located_by_the_line_it_starts_on(notes, lines, last_newline):
+    schema = read_schemas(REPO)["actors"]
+    rows = [f"actor-{i},Actor {i},person,NZL,{note}" for i, note in enumerate(notes)]
+    raw = ("\n".join([",".join(schema.field_names), *rows]) + last_newline).encode()
+    table, problems, found = csvio.read_table(raw, schema, "actors.csv")
+    assert (table.num_rows, problems) == (len(notes), [])
+    assert found.tolist() == lines

@@ -119,7 +119,7 @@ def read_table(
         # pyarrow converted, and so checked, only the columns the header names: maybe none.
         return None, not_utf8() or problems + header_problems, no_lines
     strings = parsed.strings.rename_columns(table.field_names)
-    lines = _record_lines(strings, parsed.first_line)
+    lines = _record_lines(strings, parsed.first_line, parsed.body_lines)
     strings, lines, blank = _without_blank_lines(strings, lines, raw)
     problems += [
         Problem(
@@ -137,6 +137,7 @@ class _Parsed:
     header: list[str] | None
     strings: pa.Table | None  # None when pyarrow cannot read the records
     first_line: int  # the physical line the first record starts on
+    body_lines: int = 0  # the physical lines after the header
 
 
 def _end_of_header(raw: bytes) -> int:
@@ -178,6 +179,7 @@ def _parse(raw: bytes) -> _Parsed:
     if not body:  # a header and no records
         empty = pa.table({name: pa.array([], pa.string()) for name in names})
         return _Parsed(header, empty, first_line)
+    body_lines = raw.count(b"\n", end + 1) + (not raw.endswith(b"\n"))
     # Parsing without newlines in cells is faster and splits across threads; a file that has
     # a quoted newline is parsed again allowing them, and one with a cell longer than pyarrow's
     # block in a single block. pyarrow stops at the first row that breaks the structure (a
@@ -207,7 +209,7 @@ def _parse(raw: bytes) -> _Parsed:
             )
         except (pa.ArrowInvalid, ValueError):
             continue
-        return _Parsed(header, strings, first_line)
+        return _Parsed(header, strings, first_line, body_lines)
     return _Parsed(header, None, first_line)
 
 
@@ -229,9 +231,11 @@ def _without_blank_lines(
     return strings.filter(pa.array(~drop)), lines[~drop], lines[drop].tolist()
 
 
-def _record_lines(strings: pa.Table, first_line: int) -> np.ndarray:
+def _record_lines(strings: pa.Table, first_line: int, body_lines: int) -> np.ndarray:
     """The physical line each record starts on: one more than the last, plus the newlines
     inside the cells of the records before it."""
+    if strings.num_rows == body_lines:  # one line a record: no cell holds a newline
+        return first_line + np.arange(strings.num_rows, dtype=np.int64)
     newlines = np.zeros(strings.num_rows, dtype=np.int64)
     for column in strings.columns:
         newlines += pc.fill_null(pc.count_substring(column, "\n"), 0).to_numpy()
@@ -328,28 +332,32 @@ def _cell_problems(
     for field in table.fields:
         name = field.name
         column = strings[name]
-        # A cell has at least as many bytes as characters: count characters only in cells
-        # whose bytes could exceed the limit.
-        long_cells = pc.greater(pc.binary_length(column), MAX_CELL_CHARACTERS)
-        if pc.any(long_cells).as_py():
-            long_cells = pc.and_(
-                long_cells,
-                pc.greater(pc.utf8_length(column), MAX_CELL_CHARACTERS),
-            )
-        for _, row in _rows(long_cells, lines):
-            problems.append(
-                Problem(
-                    shown,
-                    row,
-                    name,
-                    f"cell is longer than {MAX_CELL_CHARACTERS} characters",
+        # A cell has at least as many bytes as characters, and no more than its whole column:
+        # count bytes only in a column that could hold a long cell (a small table's columns
+        # cannot), and characters only in cells whose bytes could exceed the limit.
+        if column.nbytes > MAX_CELL_CHARACTERS:
+            long_cells = pc.greater(pc.binary_length(column), MAX_CELL_CHARACTERS)
+            if pc.any(long_cells).as_py():
+                long_cells = pc.and_(
+                    long_cells,
+                    pc.greater(pc.utf8_length(column), MAX_CELL_CHARACTERS),
                 )
-            )
+            for _, row in _rows(long_cells, lines):
+                problems.append(
+                    Problem(
+                        shown,
+                        row,
+                        name,
+                        f"cell is longer than {MAX_CELL_CHARACTERS} characters",
+                    )
+                )
         if field.type not in ("string", "list") or field.enum is not None:
             continue  # numbers, dates and enums cannot hold a formula and pass their own checks
-        formula = pc.starts_with(column, FORMULA_PREFIXES[0])
-        for prefix in FORMULA_PREFIXES[1:]:
-            formula = pc.or_(formula, pc.starts_with(column, prefix))
+        # Each prefix is one character: the first characters are looked up in one pass.
+        formula = pc.is_in(
+            pc.utf8_slice_codeunits(column, 0, 1),
+            value_set=pa.array(FORMULA_PREFIXES, pa.string()),
+        )
         for _, row in _rows(formula, lines):
             problems.append(
                 Problem(
@@ -382,9 +390,16 @@ def _typed(
             columns.append(text)
         elif kind in ("integer", "number"):
             pattern = _INTEGER if kind == "integer" else _NUMBER
-            well_formed = pc.and_(
-                pc.match_substring_regex(text, f"^(?:{pattern})$"),
-                pc.less_equal(pc.count_substring_regex(text, "[0-9]"), _MAX_DIGITS),
+            # A cell of at most 15 bytes has at most 15 digits: digits are counted, a slow
+            # regex pass, only when some cell is longer.
+            too_many_digits = pc.greater(pc.binary_length(text), _MAX_DIGITS)
+            if pc.any(too_many_digits).as_py():
+                too_many_digits = pc.and_(
+                    too_many_digits,
+                    pc.greater(pc.count_substring_regex(text, "[0-9]"), _MAX_DIGITS),
+                )
+            well_formed = pc.and_not(
+                pc.match_substring_regex(text, f"^(?:{pattern})$"), too_many_digits
             )
             bad = pc.invert(pc.fill_null(well_formed, True))
             word = (

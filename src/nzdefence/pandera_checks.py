@@ -140,17 +140,24 @@ def checked_schema(table: TableSchema) -> CheckedSchema:
     """The Pandera schema of a table schema, with what to say when each of its checks fails.
 
     Column dtypes are not checked: the frames come from our reader, typed from the same type
-    table, so that check could only pass."""
+    table, so that check could only pass. For the same reason a column that may be empty and
+    repeat and has no check is left out (each Pandera column has a fixed cost), and the
+    columns are not checked against the schema's (``strict``): the reader has checked the
+    header."""
     columns, column_checks = {}, {}
     single_key = table.primary_key[0] if len(table.primary_key) == 1 else None
     for field in table.fields:
         found = _field_checks(field)
         column_checks[field.name] = [said for _, said in found]
+        nullable = not (field.required or field.name in table.primary_key)
+        unique = field.unique or field.name == single_key
+        if not found and nullable and not unique:
+            continue
         columns[field.name] = pa.Column(
             None,
             checks=[check for check, _ in found],
-            nullable=not (field.required or field.name in table.primary_key),
-            unique=field.unique or field.name == single_key,
+            nullable=nullable,
+            unique=unique,
             report_duplicates="exclude_first",
             description=field.description,
             title=field.title,
@@ -158,9 +165,13 @@ def checked_schema(table: TableSchema) -> CheckedSchema:
     frame_checks, said = [], []
     for rule in table.rules:
         for check in rule.checks():
+            # A rule says itself what an empty cell means, and Pandera's default of passing
+            # every row whose cells are all empty costs a pass over the frame per rule.
             frame_checks.append(
                 pa.Check(
-                    lambda frame, check=check: ~check.failing(frame), name=check.code
+                    lambda frame, check=check: ~check.failing(frame),
+                    name=check.code,
+                    ignore_na=False,
                 )
             )
             said.append(Said(check.column, check.message, check.code))
@@ -169,7 +180,7 @@ def checked_schema(table: TableSchema) -> CheckedSchema:
         checks=frame_checks,
         unique=list(table.primary_key) if len(table.primary_key) > 1 else None,
         report_duplicates="exclude_first",
-        strict=True,
+        strict=False,
         coerce=False,
         name=table.name,
         description=table.description,

@@ -124,6 +124,7 @@ class Counted:
     rule: (
         str  # which records count, in words: completes "Number of records of <table> …"
     )
+    columns: tuple[str, ...]  # every column ``countries`` reads
     place_columns: tuple[
         str, ...
     ] = ()  # columns of place names that ``countries`` reads
@@ -135,6 +136,7 @@ COUNTED = (
         "agreement_ids",
         lambda row, _: {*(row["parties"] or [])},
         "whose parties include New Zealand and the partner (any status)",
+        ("parties",),
     ),
     Counted(
         "exercises",
@@ -146,6 +148,7 @@ COUNTED = (
         },
         "whose participants, lead or location (when it exactly names a country) include "
         "New Zealand and the partner",
+        ("participants", "lead", "location"),
         place_columns=("location",),
     ),
     Counted(
@@ -157,6 +160,7 @@ COUNTED = (
         },
         "sent by New Zealand to the partner (the destination exactly names it), or by the "
         "partner to New Zealand",
+        ("sending_country", "destination"),
         place_columns=("destination",),
     ),
     Counted(
@@ -164,6 +168,7 @@ COUNTED = (
         "capability_ids",
         lambda row, _: {row["buyer"], *(row["suppliers"] or [])},
         "bought by New Zealand from the partner, or by the partner from New Zealand",
+        ("buyer", "suppliers"),
     ),
     Counted(
         "engagements",
@@ -173,6 +178,7 @@ COUNTED = (
             *(row["host_countries"] or []),
         },
         "whose sending or host countries include New Zealand and the partner",
+        ("sending_countries", "host_countries"),
     ),
     Counted(
         "statements",
@@ -183,8 +189,10 @@ COUNTED = (
         },
         "by a New Zealand speaker (actors.country) with a topic naming the partner "
         "(united_states, china, japan, united_kingdom)",
+        ("speaker", "topics"),
     ),
 )
+COUNTED_BY_TABLE = {counted.table: counted for counted in COUNTED}
 
 
 def known(tables: dict[str, pa.Table]) -> Known:
@@ -204,16 +212,16 @@ def known(tables: dict[str, pa.Table]) -> Known:
 
 def involved(table: str, row: dict, known: Known) -> set[str]:
     """The countries a record of a counted table involves (New Zealand among them or not)."""
-    (counted,) = [c for c in COUNTED if c.table == table]
-    return {code for code in counted.countries(row, known) if code}
+    return {code for code in COUNTED_BY_TABLE[table].countries(row, known) if code}
 
 
 def years(row: dict) -> list[int | None]:
-    """Every calendar year a record's period touches; [None] if it is undated."""
-    start, end = row["date_start"], row["date_end"] or row["date_start"]
-    if start is None:
+    """Every calendar year a record's period touches, ``first_year`` to ``last_year`` (the
+    years of date_start and of date_end, or date_start if it has no end); [None] if it is
+    undated."""
+    if row["first_year"] is None:
         return [None]
-    return list(range(start.year, end.year + 1))
+    return list(range(row["first_year"], row["last_year"] + 1))
 
 
 def _field(name: str, type_: str, description: str, **extra) -> dict:
@@ -284,12 +292,25 @@ def table_schema():
 
 def partners_by_year(tables: dict[str, pa.Table]) -> pa.Table:
     """The derived table: one row per partner and year (undated last) with counts and ids."""
+    import pyarrow.compute as pc
+
     lookups = known(tables)
     counted_ids: dict[tuple[str, int | None], dict[str, set[str]]] = defaultdict(
         lambda: defaultdict(set)
     )
     for counted in COUNTED:
-        for row in tables[counted.table].to_pylist():
+        # Only the columns read become Python objects, and the dates only their years:
+        # converting whole rows and dates was most of the time.
+        rows = tables[counted.table]
+        read = pa.table(
+            {
+                "id": rows["id"],
+                "first_year": pc.year(rows["date_start"]),
+                "last_year": pc.year(pc.coalesce(rows["date_end"], rows["date_start"])),
+                **{column: rows[column] for column in counted.columns},
+            }
+        )
+        for row in read.to_pylist():
             countries = involved(counted.table, row, lookups)
             if NZ not in countries:
                 continue

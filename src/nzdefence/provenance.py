@@ -129,23 +129,34 @@ def quote_problems(
         & spans["quote_start"].notna()
         & spans["quote_end"].notna()
     ).to_numpy() & among(spans["source_id"], sources.texts)  # else reported elsewhere
-    source_ids = spans["source_id"].to_numpy(dtype=object)
+    # Each row's source by number (Arrow's dictionary encoding) and its text from a list: no
+    # Python string and dict lookup per row for its source id.
+    encoded = pc.dictionary_encode(strings(spans["source_id"]))
+    source_ids = encoded.dictionary.to_pylist()
+    texts = sources.texts
+    text_of = [texts.get(source_id, "") for source_id in source_ids] + [
+        ""
+    ]  # last: none
+    codes = pc.fill_null(encoded.indices, len(source_ids)).to_numpy().tolist()
     starts = spans["quote_start"].to_numpy(dtype=np.int64, na_value=0).tolist()
     ends = spans["quote_end"].to_numpy(dtype=np.int64, na_value=0).tolist()
     quotes = spans["quote"].to_numpy(dtype=object)
-    texts = sources.texts
     # One pass over plain Python values; an incomplete row compares garbage and is masked out.
     at_offsets = np.fromiter(
         (
-            texts.get(source_id, "")[start:end] == quote
-            for source_id, start, end, quote in zip(source_ids, starts, ends, quotes)
+            text_of[code][start:end] == quote
+            for code, start, end, quote in zip(codes, starts, ends, quotes)
         ),
         dtype=bool,
         count=len(spans),
     )
     problems = []
     for hinted, position in enumerate(np.flatnonzero(complete & ~at_offsets).tolist()):
-        source_id, start, end = source_ids[position], starts[position], ends[position]
+        source_id, start, end = (
+            source_ids[codes[position]],
+            starts[position],
+            ends[position],
+        )
         text, quote = texts[source_id], quotes[position]
         if end > len(text):
             message = f"quote_end {end} is past the end of {source_id} ({len(text)} characters)"
