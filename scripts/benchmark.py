@@ -38,7 +38,13 @@ from nzdefence.schemas import read_schemas
 
 REPO = Path(__file__).resolve().parents[1]
 UNITS_PER_SOURCE = 2_000
-ROWS_PER_UNIT = 10  # one row in each fact table and five evidence rows
+ROWS_PER_UNIT = 20  # one row in each of the ten fact tables and ten evidence rows
+
+
+def record_id(table: str, unit: int) -> str:
+    """The id of a unit's record in a fact table: agreement-7, capability-7."""
+    singular = table[:-3] + "y" if table.endswith("ies") else table[:-1]
+    return f"{singular}-{unit}"
 
 
 def synthesize(
@@ -91,6 +97,15 @@ def synthesize(
                 ),
                 "statements": sentence(
                     f"Actor {u % actors} said: “We will act on matter {u}.”"
+                ),
+                "milestones": sentence(f"Agreement {u} was signed in Wellington."),
+                "capabilities": sentence(
+                    f"New Zealand plans to buy {value} frigates under plan {u}."
+                ),
+                "documents": sentence(f"Policy document {u} was issued in 2024."),
+                "offices": sentence(f"Actor {u % actors} is Minister {u}."),
+                "engagements": sentence(
+                    f"Actor {u % actors} visited Australia on visit {u}."
                 ),
             }
             out["agreements"].append(
@@ -151,16 +166,80 @@ def synthesize(
                 {
                     "id": f"statement-{u}",
                     "speaker": f"actor-{u % actors}",
+                    "speaker_office": f"office-{u}",
                     "kind": "quote",
                     "text": f"We will act on matter {u}.",
-                    "topic": "foreign_policy",
+                    "summary": f"Actor {u % actors} said they will act on matter {u}.",
+                    "topics": "alignment;trade",
+                    "about": f"agreements:agreement-{u};milestones:milestone-{u}",
+                }
+            )
+            out["milestones"].append(
+                {
+                    "id": f"milestone-{u}",
+                    "agreement": f"agreement-{u}",
+                    "stage": "signed",
+                    "countries": "AUS;NZL",
+                    "actors": f"actor-{u % actors}",
+                    "place": "Wellington",
+                }
+            )
+            out["capabilities"].append(
+                {
+                    "id": f"capability-{u}",
+                    "buyer": "NZL",
+                    "item": "frigates",
+                    "kind": "procurement",
+                    "action": "acquire",
+                    "quantity": str(value),
+                    "status": "planned",
+                    "description": f"Plan {u}.",
+                }
+            )
+            out["documents"].append(
+                {
+                    "id": f"document-{u}",
+                    "title": f"Policy document {u}",
+                    "kind": "policy_document",
+                    "issuer_countries": "NZL",
+                    "issuers": f"actor-{u % actors}",
+                    "status": "issued",
+                    "date_start": "2024-01-01",
+                    "date_end": "2024-12-31",
+                    "date_precision": "year",
+                    "date_basis": "stated",
+                    "description": f"Document {u}.",
+                }
+            )
+            out["offices"].append(
+                {
+                    "id": f"office-{u}",
+                    "holder": f"actor-{u % actors}",
+                    "office": f"Minister {u} of New Zealand",
+                    "title": f"Minister {u}",
+                    "country": "NZL",
+                    "status": "serving",
+                    "as_given": f"Minister {u}",
+                }
+            )
+            out["engagements"].append(
+                {
+                    "id": f"engagement-{u}",
+                    "kind": "visit",
+                    "status": "held",
+                    "participants": f"actor-{u % actors}",
+                    "sending_countries": "NZL",
+                    "host_countries": "AUS",
+                    "place": "Australia",
+                    "outcomes": f"milestones:milestone-{u}",
+                    "description": f"Visit {u}.",
                 }
             )
             for table, (quote, start, end) in spans.items():
                 out["evidence"].append(
                     {
                         link.table_column: table,
-                        link.record_column: f"{table[:-1]}-{u}",
+                        link.record_column: record_id(table, u),
                         "source_id": source_id,
                         "quote": quote,
                         "quote_start": start,
@@ -177,6 +256,7 @@ def synthesize(
                         "quote_start": start,
                         "quote_end": end,
                         "reason": "commentary",
+                        "review": "verified",
                         "note": "Synthetic commentary.",
                     }
                 )
@@ -427,7 +507,7 @@ def run(
     say()
     say(
         "Consistent synthetic checkouts (every key resolves, every quote sits at its offsets in a generated source "
-        "text); rows are counted over all nine tables, a tenth of them in each fact table and half in evidence."
+        "text); rows are counted over all fourteen tables, a twentieth of them in each fact table and half in evidence."
     )
     say()
     say(
