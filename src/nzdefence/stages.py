@@ -23,31 +23,34 @@ def status_problems(
     """``agreements.status`` must be the stage of the agreement's latest milestone, and
     every agreement must have a milestone."""
     latest = latest_milestones(milestones, stages)
-    problems = []
     rows = agreements[["id", "status"]].dropna()  # empty cells are reported already
-    for line, agreement, status in rows.itertuples(name=None):
-        if agreement not in latest.index:
-            problems.append(
-                Problem(
-                    shown,
-                    int(line),
-                    "status",
-                    f"{agreement!r} has no milestone with a known stage; its status must be the stage of its latest milestone in milestones.csv",
-                )
+    found = latest.reindex(rows["id"].astype(object).to_numpy())
+    missing = found["stage"].isna().to_numpy()
+    differs = ~missing & (
+        found["stage"].to_numpy() != rows["status"].astype(object).to_numpy()
+    )
+    problems = [
+        Problem(
+            shown,
+            int(line),
+            "status",
+            f"{agreement!r} has no milestone with a known stage; its status must be the stage of its latest milestone in milestones.csv",
+        )
+        for line, agreement in rows.loc[missing, "id"].items()
+    ]
+    for (line, agreement, status), (_, milestone) in zip(
+        rows[differs].itertuples(name=None), found[differs].iterrows()
+    ):
+        problems.append(
+            Problem(
+                shown,
+                int(line),
+                "status",
+                f"status is {status!r} but the latest milestone of {agreement!r} is "
+                f"{milestone['stage']!r} ({milestone['id']}, {_period(milestone)})",
             )
-            continue
-        milestone = latest.loc[agreement]
-        if milestone["stage"] != status:
-            problems.append(
-                Problem(
-                    shown,
-                    int(line),
-                    "status",
-                    f"status is {status!r} but the latest milestone of {agreement!r} is "
-                    f"{milestone['stage']!r} ({milestone['id']}, {_period(milestone)})",
-                )
-            )
-    return problems
+        )
+    return sorted(problems)
 
 
 def latest_milestones(
