@@ -9,25 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import LOCATED, REPO
+from conftest import FACT_TABLES, LOCATED, REPO
 
 SCRIPT = REPO / "scripts/reliability.py"
 S003 = "003_8a1f498d118ab299"
 S000 = "000_80944da66ceb52dd"
-TABLES = (
-    "agreements",
-    "milestones",
-    "exercises",
-    "deployments",
-    "budgets",
-    "capabilities",
-    "documents",
-    "offices",
-    "engagements",
-    "statements",
-    "evidence",
-    "exclusions",
-)
+TABLES = (*FACT_TABLES, "evidence", "exclusions")
 
 
 def text(source_id: str) -> str:
