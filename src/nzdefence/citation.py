@@ -9,8 +9,10 @@ AUTHOR = "nzdefence contributors"
 YEAR = 2026
 LICENSE = "CC-BY-4.0"
 ABSTRACT = (
-    "Hand-verified tables of New Zealand's defence agreements, exercises, deployments, budgets "
-    "and statements, each row traced to the exact words of a source document."
+    "Hand-verified tables of New Zealand's defence and foreign-policy alignment over time: "
+    "agreements and their milestones, exercises, deployments, budgets, capabilities, visits "
+    "and meetings, offices and statements, each row traced to the exact words of a source "
+    "document."
 )
 KEYWORDS = [
     "New Zealand",
