@@ -226,6 +226,14 @@ def record_keys(table, record_id: pd.Series) -> pa.Array:
     )
 
 
+def existing_records(tables: dict[str, pd.DataFrame], key: str) -> pa.Array:
+    """One key per record of these tables (``record_keys``), table by table in dict order."""
+    return pa.concat_arrays(
+        [record_keys(name, frame[key]) for name, frame in tables.items()]
+        or [pa.array([], pa.large_string())]
+    )
+
+
 def is_in(values: pa.Array, allowed: pa.Array) -> np.ndarray:
     """Membership by hashing in Arrow (pandas 3's isin on Arrow strings loops in Python)."""
     return pc.fill_null(pc.is_in(values, value_set=allowed), False).to_numpy(
@@ -292,10 +300,7 @@ def record_link_problems(
     lines, values = _referring(frame, (link.record_column,), list_column)
     parts = pc.extract_regex(values, r"^(?P<table>[^:]*):(?P<id>.*)$")
     tables, record_ids = pc.struct_field(parts, "table"), pc.struct_field(parts, "id")
-    existing = pa.concat_arrays(
-        [record_keys(name, records[name][link.key]) for name in records]
-        or [pa.array([], pa.large_string())]
-    )
+    existing = existing_records(records, link.key)
     found = is_in(pc.binary_join_element_wise(tables, record_ids, _SEPARATOR), existing)
     given = values.is_valid().to_numpy(zero_copy_only=False)
     problems, hinted = [], 0
@@ -358,10 +363,7 @@ def evidence_link_problems(
     )
     cited = record_keys(evidence[table_column], evidence[record_column])
     names = list(facts)
-    existing = pa.concat_arrays(
-        [record_keys(name, facts[name][key]) for name in names]
-        or [pa.array([], pa.large_string())]
-    )
+    existing = existing_records(facts, key)
     # One hashing pass answers both ways: evidence -> records, and records -> evidence.
     cites_a_record, evidenced = mutual_membership(cited, existing)
     dangling = evidence[known_tables & ~cites_a_record]
