@@ -10,6 +10,9 @@ from pathlib import Path
 from .layout import SCHEMA_DIR
 from .problems import escaped
 
+# The commands that read and check a checkout: they need the `validate` extra.
+CHECKING_COMMANDS = ("validate", "build", "coverage", "locate", "plot", "diff")
+
 
 def _print_report(
     report, success: str, output: str = "text", root: Path = Path(".")
@@ -402,10 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "show":
         return _show(args.what)
     missing = _missing("pandera", "frictionless", "pycountry", "jsonschema", "yaml")
-    if (
-        args.command in ("validate", "build", "coverage", "locate", "plot", "diff")
-        and missing
-    ):
+    if args.command in CHECKING_COMMANDS and missing:
         print(
             f"nzdefence {args.command} needs {', '.join(missing)}, which checking a checkout "
             "uses: pip install 'nzdefence[validate]'",
