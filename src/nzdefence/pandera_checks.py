@@ -197,6 +197,8 @@ def schema_problems(
     """The problems Pandera finds in one table. ``unreadable`` holds the (row, column) of cells
     the reader could not type: they are empty in the frame and already reported, so neither the
     cell's emptiness nor a rule of its row is reported again."""
+    if frame.empty:  # no cell to check, no key to repeat: Pandera's fixed cost buys nothing
+        return []
     checked = checked_schema(table)
     try:
         checked.pandera.validate(frame, lazy=True)
