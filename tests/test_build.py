@@ -146,13 +146,6 @@ def test_changed_date_makes_the_timeline_stale_until_rebuilt(checkout, capsys):
     assert main(["build", "--check", str(checkout)]) == 0
 
 
-def test_plot_command_draws_both_formats(plotted):
-    root, printed = plotted
-    assert "drew docs/timeline.svg and docs/timeline.png" in printed
-    assert (root / "docs/timeline.png").read_bytes().startswith(b"\x89PNG")
-    assert b"nzdefence-timeline-digest:" in (root / "docs/timeline.svg").read_bytes()
-
-
 def test_data_dictionary_documents_every_table_and_allowed_value():
     # That it is current, build --check checks (test_committed_outputs_are_up_to_date).
     dictionary = (REPO / "docs/data-dictionary.md").read_text(encoding="utf-8")

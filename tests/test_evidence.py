@@ -3,9 +3,6 @@ real data, and from a wheel installed without the checkout."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import textwrap
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -136,50 +133,3 @@ def test_a_record_without_evidence_has_empty_lists(checkout):
 def test_load_with_evidence_refuses_a_table_evidence_does_not_support():
     with pytest.raises(ValueError, match="supports records of"):
         nzdefence.load("sources", evidence=True)
-
-
-def test_a_wheel_installed_without_the_checkout_checks_every_quote_offline(
-    installed_wheel, tmp_path
-):
-    """Build the wheel, install it in a new virtual environment offline (dependencies seen
-    through this environment's site-packages), and from outside the checkout check every
-    evidence quote against the packaged sources and run ``nzdefence show``."""
-    python = installed_wheel
-    code = textwrap.dedent(
-        """
-        import json, sys
-        import nzdefence
-        from nzdefence.published import data_folders
-        assert nzdefence.__file__.startswith(sys.prefix + "/lib/"), nzdefence.__file__
-        folders = data_folders()
-        assert folders.checkout is None, folders
-        assert folders.datapackage.is_file() and folders.schema.is_dir()
-        rows = nzdefence.evidence()
-        checked = sum(
-            nzdefence.passage(r.source_id, r.quote_start, r.quote_end).quote == r.quote
-            for r in rows.itertuples()
-        )
-        print(json.dumps([checked, len(rows)]))
-        """
-    )
-    result = subprocess.run(
-        [str(python), "-c", code],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    checked, total = json.loads(result.stdout)
-    assert checked == total == len(evidence_rows())
-    first = evidence_rows()[0]
-    shown = subprocess.run(
-        [str(python.parent / "nzdefence"), "show"]
-        + [first[LINK.table_column], first[LINK.record_column]],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert shown.returncode == 0, shown.stderr
-    assert f"»{first['quote']}«" in shown.stdout

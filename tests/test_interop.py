@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -11,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import REPO, TABLES, schema_fields
+from conftest import REPO, TABLES, read_rows, schema_fields
 
 PARQUET = REPO / "dataset" / "parquet"
 
@@ -141,3 +142,51 @@ def test_wheel_in_a_fresh_virtual_environment_loads_every_table(
     assert sorted(loaded) == sorted(TABLES)
     for name, rows in loaded.items():
         assert int(rows) == pq.read_metadata(PARQUET / f"{name}.parquet").num_rows
+
+
+def test_a_wheel_installed_without_the_checkout_checks_every_quote_offline(
+    installed_wheel, tmp_path
+):
+    """Build the wheel, install it in a new virtual environment offline (dependencies seen
+    through this environment's site-packages), and from outside the checkout check every
+    evidence quote against the packaged sources and run ``nzdefence show``."""
+    python = installed_wheel
+    code = textwrap.dedent(
+        """
+        import json, sys
+        import nzdefence
+        from nzdefence.published import data_folders
+        assert nzdefence.__file__.startswith(sys.prefix + "/lib/"), nzdefence.__file__
+        folders = data_folders()
+        assert folders.checkout is None, folders
+        assert folders.datapackage.is_file() and folders.schema.is_dir()
+        rows = nzdefence.evidence()
+        checked = sum(
+            nzdefence.passage(r.source_id, r.quote_start, r.quote_end).quote == r.quote
+            for r in rows.itertuples()
+        )
+        print(json.dumps([checked, len(rows)]))
+        """
+    )
+    result = subprocess.run(
+        [str(python), "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    checked, total = json.loads(result.stdout)
+    evidence = read_rows(REPO / "dataset/csv/evidence.csv")
+    assert checked == total == len(evidence)
+    first = evidence[0]
+    shown = subprocess.run(
+        [str(python.parent / "nzdefence"), "show"]
+        + [first["record_table"], first["record_id"]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert f"»{first['quote']}«" in shown.stdout

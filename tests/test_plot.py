@@ -58,3 +58,10 @@ def test_the_timeline_is_titled_for_what_it_draws(plotted):
     ]
     assert b"other countries" in title
     assert b"<!-- New Zealand's agreements" not in svg
+
+
+def test_plot_command_draws_both_formats(plotted):
+    root, printed = plotted
+    assert "drew docs/timeline.svg and docs/timeline.png" in printed
+    assert (root / "docs/timeline.png").read_bytes().startswith(b"\x89PNG")
+    assert b"nzdefence-timeline-digest:" in (root / "docs/timeline.svg").read_bytes()
