@@ -197,7 +197,8 @@ def schema_problems(
     """The problems Pandera finds in one table. ``unreadable`` holds the (row, column) of cells
     the reader could not type: they are empty in the frame and already reported, so neither the
     cell's emptiness nor a rule of its row is reported again."""
-    if frame.empty:  # no cell to check, no key to repeat: Pandera's fixed cost buys nothing
+    # No cell to check and no key to repeat: Pandera's fixed cost would buy nothing.
+    if frame.empty:
         return []
     checked = checked_schema(table)
     try:
