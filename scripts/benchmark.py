@@ -481,6 +481,18 @@ def run(
         "cross-table checks, Frictionless's check of `datapackage.json`. Times are wall-clock."
     )
     say()
+    say("## The tests")
+    say()
+    # The README's test command as a developer runs it: the default Hypothesis profile, pytest-xdist
+    # on every core. Once: it takes a minute and more.
+    tests = measure([sys.executable, "-m", "pytest", "-q"], repeat=1, cwd=REPO)
+    if tests.exit_code:
+        raise RuntimeError("the tests failed")
+    say(
+        f"`python -m pytest` (the README's test command; default profile, on all {os.cpu_count()} cores): "
+        f"**{tests.seconds:.0f} s** (target ≤ 60 s on 2 cores), {tests.peak_mib:.0f} MiB in its largest process."
+    )
+    say()
     say("## Hostile input")
     say()
     hostile_root = workdir / "hostile"
