@@ -112,6 +112,15 @@ def test_csv_in_pandas_equals_parquet(name):
         ].to_pylist(), column
 
 
+def run_from(folder: Path, command: list[str]) -> str:
+    """What ``command`` prints, run from ``folder`` (outside the checkout); it must succeed."""
+    result = subprocess.run(
+        command, cwd=folder, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def test_wheel_in_a_fresh_virtual_environment_loads_every_table(
     installed_wheel, tmp_path
 ):
@@ -128,15 +137,7 @@ def test_wheel_in_a_fresh_virtual_environment_loads_every_table(
         print(",".join(f"{name}={len(nzdefence.load(name))}" for name in nzdefence.tables()))
         """
     )
-    result = subprocess.run(
-        [str(python), "-c", code],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    cited, counts = result.stdout.strip().splitlines()
+    cited, counts = run_from(tmp_path, [str(python), "-c", code]).strip().splitlines()
     assert "version" in cited
     loaded = dict(item.split("=") for item in counts.split(","))
     assert sorted(loaded) == sorted(TABLES)
@@ -168,25 +169,17 @@ def test_a_wheel_installed_without_the_checkout_checks_every_quote_offline(
         print(json.dumps([checked, len(rows)]))
         """
     )
-    result = subprocess.run(
-        [str(python), "-c", code],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    checked, total = json.loads(result.stdout)
+    checked, total = json.loads(run_from(tmp_path, [str(python), "-c", code]))
     evidence = read_rows(REPO / "dataset/csv/evidence.csv")
     assert checked == total == len(evidence)
     first = evidence[0]
-    shown = subprocess.run(
-        [str(python.parent / "nzdefence"), "show"]
-        + [first["record_table"], first["record_id"]],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
+    shown = run_from(
+        tmp_path,
+        [
+            str(python.parent / "nzdefence"),
+            "show",
+            first["record_table"],
+            first["record_id"],
+        ],
     )
-    assert shown.returncode == 0, shown.stderr
-    assert f"»{first['quote']}«" in shown.stdout
+    assert f"»{first['quote']}«" in shown
