@@ -50,7 +50,8 @@ def arrow_strings(series: pd.Series) -> pyarrow.Array:
 
 def _passes(field: Field, item_passes) -> pa.Check:
     """A Pandera check applying ``item_passes`` (Arrow strings -> booleans) to each value, or,
-    in a list field, to each item of each list."""
+    in a list field, to each item of each list. An empty cell passes here, so the checks are
+    built with ``ignore_na=False``: Pandera then need not copy the column without its nulls."""
     if field.type == "list":
 
         def test(series: pd.Series) -> pd.Series:
@@ -82,6 +83,7 @@ def _field_checks(field: Field) -> list[tuple[pa.Check, Said]]:
             pa.Check(
                 _passes(field, lambda items: pc.match_substring_regex(items, regex)),
                 name="pattern",
+                ignore_na=False,
             ),
             f"{item}does not match the pattern {field.pattern}",
         )
@@ -101,6 +103,7 @@ def _field_checks(field: Field) -> list[tuple[pa.Check, Said]]:
                     ),
                 ),
                 name="item_enum",
+                ignore_na=False,
             ),
             f"holds an item that is not allowed; allowed: {', '.join(field.item_enum)}",
         )
@@ -133,7 +136,10 @@ def _field_checks(field: Field) -> list[tuple[pa.Check, Said]]:
             if field.type == "list"
             else f"is not an {field.codelist} code"
         )
-        add(pa.Check(_passes(field, is_code), name="codelist"), message)
+        add(
+            pa.Check(_passes(field, is_code), name="codelist", ignore_na=False),
+            message,
+        )
     return found
 
 
