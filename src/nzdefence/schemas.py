@@ -231,13 +231,19 @@ def _read_descriptor(root: Path, name: str) -> tuple[Any, list[str]]:
 def _frictionless_problems(descriptor: Any) -> list[str]:
     import frictionless
 
-    report = frictionless.Schema.validate_descriptor(descriptor)
+    try:
+        report = frictionless.Schema.validate_descriptor(descriptor)
+    except Exception as error:  # noqa: BLE001 (untrusted input; see below)
+        # Frictionless raises, instead of reporting, on some malformed forms (a field that is
+        # null, a reference that is a string); our JSON Schema says what is wrong with them.
+        return [f"frictionless could not read the schema ({type(error).__name__})"]
     return [f"frictionless: {error.message}" for error in report.errors]
 
 
 def extension_json_schema() -> dict[str, Any]:
-    """A JSON Schema for what Frictionless does not check: nzdefence's own properties, and
-    the subset of Table Schema types it supports."""
+    """A JSON Schema for what Frictionless does not check: nzdefence's own properties, the
+    subset of Table Schema types it supports, and the whole form of every property that the
+    checks after it read (an object where they expect one, a name where they index by it)."""
     one_column = {
         "type": "array",
         "items": {"type": "string"},
@@ -246,6 +252,7 @@ def extension_json_schema() -> dict[str, Any]:
     }
     strings = {"type": "object", "additionalProperties": {"type": "string"}}
     field = {
+        "name": {"type": "string"},
         "type": {"enum": list(ARROW_TYPES)},
         "codelist": {"enum": list(CODELISTS)},
         "enumDescriptions": strings,
@@ -261,6 +268,7 @@ def extension_json_schema() -> dict[str, Any]:
     }
     some_columns = {**one_column, "minItems": 2, "maxItems": 8}
     link = {
+        "type": "object",
         "required": ["fields", "reference", "description"],
         "properties": {"description": {"type": "string"}},
         "oneOf": [
@@ -268,6 +276,7 @@ def extension_json_schema() -> dict[str, Any]:
                 "properties": {
                     "fields": {**one_column, "minItems": 2, "maxItems": 2},
                     "reference": {
+                        "type": "object",
                         "required": ["resourceFromField", "fields"],
                         "additionalProperties": False,
                         "properties": {
@@ -281,6 +290,7 @@ def extension_json_schema() -> dict[str, Any]:
                 "properties": {
                     "fields": one_column,
                     "reference": {
+                        "type": "object",
                         "required": ["resources", "fields"],
                         "additionalProperties": False,
                         "properties": {
@@ -297,16 +307,19 @@ def extension_json_schema() -> dict[str, Any]:
         ],
     }
     item_key = {
+        "type": "object",
         "required": ["fields", "reference"],
         "properties": {
             "fields": one_column,
             "reference": {
+                "type": "object",
                 "required": ["resource", "fields"],
                 "properties": {"resource": {"type": "string"}, "fields": one_column},
             },
         },
     }
     rule = {
+        "type": "object",
         "required": ["rule"],
         "properties": {"rule": {"enum": list(RULES)}},
         "allOf": [
@@ -322,28 +335,41 @@ def extension_json_schema() -> dict[str, Any]:
         ],
     }
     number = {"type": "number"}
-    field["constraints"] = {"properties": {"minimum": number, "maximum": number}}
+    field["constraints"] = {
+        "type": "object",
+        "properties": {
+            "minimum": number,
+            "maximum": number,
+            "enum": {"type": "array", "items": {"type": "string"}},
+            "pattern": {"type": "string"},
+        },
+    }
     return {
+        "type": "object",
         "required": ["name", "fields", "primaryKey"],
         "properties": {
+            "name": {"type": "string"},
             "primaryKey": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-            "fields": {"items": {"properties": field}},
-            "foreignKeys": {
+            "fields": {
+                "type": "array",
+                "minItems": 1,
                 "items": {
-                    "properties": {
-                        "fields": one_column,
-                        "reference": {"properties": {"fields": one_column}},
-                    }
-                }
+                    "type": "object",
+                    "required": ["name", "type"],
+                    "properties": field,
+                },
             },
+            "foreignKeys": {"type": "array", "items": item_key},
             "itemForeignKeys": {"type": "array", "items": item_key},
             "compositeForeignKeys": {
                 "type": "array",
                 "items": {
+                    "type": "object",
                     "required": ["fields", "reference"],
                     "properties": {
                         "fields": some_columns,
                         "reference": {
+                            "type": "object",
                             "required": ["resource", "fields"],
                             "properties": {
                                 "resource": {"type": "string"},
@@ -551,27 +577,30 @@ def _reference_problems(
     """Every foreign key and record link must name an existing table and its columns."""
     problems = []
     for key in schema.foreign_keys:
+        named = ", ".join(key.columns)
+        named = named if len(key.columns) == 1 else f"({named})"
         target = schemas.get(key.resource)
         if target is None:
             problems.append(
-                f"foreign key {key.column}: there is no table {key.resource!r}; the tables are: {', '.join(schemas)}"
+                f"foreign key {named}: there is no table {key.resource!r}; the tables are: {', '.join(schemas)}"
             )
             continue
         for column in key.targets:
             if _type_of(target, column) != "string":
                 problems.append(
-                    f"foreign key {key.column}: table {key.resource!r} has no string column {column!r}"
+                    f"foreign key {named}: table {key.resource!r} has no string column {column!r}"
                 )
     for link in schema.record_links:
+        named_by = (
+            link.table_column or link.record_column
+        )  # a one-field link: its only column
         for table in link.tables:
             target = schemas.get(table)
             if target is None:
-                problems.append(
-                    f"record link {link.table_column}: there is no table {table!r}"
-                )
+                problems.append(f"record link {named_by}: there is no table {table!r}")
             elif _type_of(target, link.key) != "string":
                 problems.append(
-                    f"record link {link.table_column}: table {table!r} has no string column {link.key!r}"
+                    f"record link {named_by}: table {table!r} has no string column {link.key!r}"
                 )
     return problems
 
