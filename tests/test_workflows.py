@@ -36,3 +36,10 @@ def test_a_job_that_checks_a_checkout_installs_the_validate_extra(workflow):
             f"{workflow.name}: job {name} runs nzdefence {', '.join(sorted(checking))} "
             f"but installs only {installed}"
         )
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=[path.name for path in WORKFLOWS])
+def test_every_job_has_a_timeout(workflow):
+    """A job that hangs stops within its limit instead of GitHub's six hours."""
+    jobs = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]
+    assert [name for name, job in jobs.items() if "timeout-minutes" not in job] == []
