@@ -239,16 +239,6 @@ class TableChanges:
     columns_added: list[str]
     columns_removed: list[str]
 
-    @property
-    def empty(self) -> bool:
-        return not (
-            len(self.added)
-            or len(self.removed)
-            or self.changed
-            or self.columns_added
-            or self.columns_removed
-        )
-
 
 def compare_records(
     before: pd.DataFrame, after: pd.DataFrame, key: tuple[str, ...]
@@ -308,40 +298,21 @@ def source_document_problems(base: Base, root: Path) -> list[Problem]:
             continue
         if not base.is_file(relative):
             continue
+        line = NOT_A_ROW
         try:
             data = files.read_bytes(root, relative, limit=MAX_SOURCE_BYTES)
         except FileNotFoundError:
-            problems.append(
-                Problem(
-                    relative,
-                    NOT_A_ROW,
-                    "",
-                    f"removed; {base.ref} has it: {FROZEN_SOURCE}",
-                )
-            )
-            continue
+            reason = f"removed; {base.ref} has it"
         except files.UnsafePath as error:
-            problems.append(
-                Problem(
-                    relative,
-                    NOT_A_ROW,
-                    "",
-                    f"{error.reason}; {base.ref} has it as a file: {FROZEN_SOURCE}",
-                )
-            )
-            continue
-        if not base.holds_bytes(relative, data):
+            reason = f"{error.reason}; {base.ref} has it as a file"
+        else:
+            if base.holds_bytes(relative, data):
+                continue
             line = _first_different_line(
                 base.read(relative, limit=MAX_SOURCE_BYTES), data
             )
-            problems.append(
-                Problem(
-                    relative,
-                    line,
-                    "",
-                    f"differs from {base.ref} from this line on: {FROZEN_SOURCE}",
-                )
-            )
+            reason = f"differs from {base.ref} from this line on"
+        problems.append(Problem(relative, line, "", f"{reason}: {FROZEN_SOURCE}"))
     return problems
 
 

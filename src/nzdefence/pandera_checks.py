@@ -32,7 +32,6 @@ class Said:
 
     column: str
     message: str
-    code: str
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ def _field_checks(field: Field) -> list[tuple[pa.Check, Said]]:
     name, found = field.name, []
 
     def add(check: pa.Check, message: str) -> None:
-        found.append((check, Said(name, message, check.name)))
+        found.append((check, Said(name, message)))
 
     if field.pattern is not None:
         regex = anchored(field.pattern)

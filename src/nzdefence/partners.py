@@ -54,6 +54,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from .dtypes import arrow_type
+
 NZ = "NZL"
 
 # Statement topics that name one country; every other topic names none. Each value of the
@@ -329,20 +331,8 @@ def partners_by_year(tables: dict[str, pa.Table]) -> pa.Table:
         ids = [sorted(counted_ids[key].get(counted.table, ())) for key in keys]
         columns[counted.table] = [len(each) for each in ids]
         columns[counted.ids_column] = ids
-    schema = pa.schema(
-        [
-            ("partner", pa.string()),
-            *((name, pa.int64()) for name in ("year", "records")),
-            *(
-                field
-                for counted in COUNTED
-                for field in (
-                    (counted.table, pa.int64()),
-                    (counted.ids_column, pa.list_(pa.string())),
-                )
-            ),
-        ]
-    )
+    fields = table_schema().fields
+    schema = pa.schema([(field.name, arrow_type(field.type)) for field in fields])
     return pa.table(columns, schema=schema)
 
 

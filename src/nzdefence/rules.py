@@ -18,10 +18,9 @@ import pyarrow.compute as pc
 
 @dataclass(frozen=True)
 class RuleCheck:
-    """One cross-column check: its code, the column it reports on, its message, and a test
+    """One cross-column check: the column it reports on, its message, and a test
     (DataFrame -> boolean Series, True where a row breaks it)."""
 
-    code: str
     column: str
     message: str
     failing: Callable[[pd.DataFrame], pd.Series]
@@ -84,21 +83,18 @@ def _date_range(
     names = ", ".join(date_columns)
     return [
         RuleCheck(
-            "date_range.filled",
             start,
             f"{names} must be all filled or all empty",
             partly_filled,
         ),
-        RuleCheck("date_range.order", end, f"{end} is before {start}", reversed_),
+        RuleCheck(end, f"{end} is before {start}", reversed_),
         RuleCheck(
-            "date_range.precision",
             precision,
             f"the dates contradict {precision}: for month, quarter, half or year, {start} must be the "
             f"first day and {end} the last day of such a period",
             off_period,
         ),
         RuleCheck(
-            "date_range.note",
             note,
             f"{basis} is 'inferred' but {note} does not say how the date was inferred",
             inferred_without_note,
@@ -109,7 +105,6 @@ def _date_range(
 def _requires(column: str, requires: str) -> list[RuleCheck]:
     return [
         RuleCheck(
-            "requires",
             column,
             f"{column} is given but {requires} is empty",
             lambda frame: frame[column].notna() & frame[requires].isna(),
@@ -120,7 +115,6 @@ def _requires(column: str, requires: str) -> list[RuleCheck]:
 def _ordered(smaller: str, larger: str) -> list[RuleCheck]:
     return [
         RuleCheck(
-            "ordered",
             larger,
             f"{larger} must be greater than {smaller}",
             lambda frame: _flag(frame[larger] <= frame[smaller]),
@@ -131,7 +125,6 @@ def _ordered(smaller: str, larger: str) -> list[RuleCheck]:
 def _required_when(column: str, other: str, value: str) -> list[RuleCheck]:
     return [
         RuleCheck(
-            "required_when",
             column,
             f"{column} is empty but {other} is {value!r}, which needs it",
             lambda frame: (

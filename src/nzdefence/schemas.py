@@ -306,18 +306,6 @@ def extension_json_schema() -> dict[str, Any]:
             },
         ],
     }
-    item_key = {
-        "type": "object",
-        "required": ["fields", "reference"],
-        "properties": {
-            "fields": one_column,
-            "reference": {
-                "type": "object",
-                "required": ["resource", "fields"],
-                "properties": {"resource": {"type": "string"}, "fields": one_column},
-            },
-        },
-    }
     rule = {
         "type": "object",
         "required": ["rule"],
@@ -359,28 +347,30 @@ def extension_json_schema() -> dict[str, Any]:
                     "properties": field,
                 },
             },
-            "foreignKeys": {"type": "array", "items": item_key},
-            "itemForeignKeys": {"type": "array", "items": item_key},
-            "compositeForeignKeys": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["fields", "reference"],
-                    "properties": {
-                        "fields": some_columns,
-                        "reference": {
-                            "type": "object",
-                            "required": ["resource", "fields"],
-                            "properties": {
-                                "resource": {"type": "string"},
-                                "fields": some_columns,
-                            },
-                        },
-                    },
-                },
-            },
+            "foreignKeys": _foreign_keys(one_column),
+            "itemForeignKeys": _foreign_keys(one_column),
+            "compositeForeignKeys": _foreign_keys(some_columns),
             "recordLinks": {"type": "array", "items": link},
             "rules": {"type": "array", "items": rule},
+        },
+    }
+
+
+def _foreign_keys(columns: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of a list of foreign keys whose fields take ``columns``."""
+    return {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["fields", "reference"],
+            "properties": {
+                "fields": columns,
+                "reference": {
+                    "type": "object",
+                    "required": ["resource", "fields"],
+                    "properties": {"resource": {"type": "string"}, "fields": columns},
+                },
+            },
         },
     }
 

@@ -27,6 +27,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -404,9 +405,7 @@ def index_page(data: Dataset, has_timeline: bool) -> bytes:
         f"<td>{text(schema.description)}</td></tr>"
         for name, schema in data.schemas.items()
     )
-    review = {}
-    for row in data.rows[EVIDENCE]:
-        review[row.get("review")] = review.get(row.get("review"), 0) + 1
+    review = Counter(row.get("review") for row in data.rows[EVIDENCE])
     states = data.schemas[EVIDENCE].field("review").enum or tuple(review)
     review_text = ", ".join(f"{review[s]} {text(s)}" for s in states if review.get(s))
     timeline = (
@@ -440,14 +439,8 @@ def sources_section(data: Dataset) -> str:
     """What the sources are and what they can support, from the sources table alone."""
     name = data.sources_table
     sources = data.rows[name]
-    genres: dict[str, int] = {}
-    outlets: dict[str, int] = {}
-    for source in sources:
-        genres[source.get("genre") or "genre not given"] = (
-            genres.get(source.get("genre") or "genre not given", 0) + 1
-        )
-        if source.get("outlet"):
-            outlets[source["outlet"]] = outlets.get(source["outlet"], 0) + 1
+    genres = Counter(source.get("genre") or "genre not given" for source in sources)
+    outlets = Counter(source["outlet"] for source in sources if source.get("outlet"))
     no_author = [s for s in sources if not s.get("author")]
     no_outlet = [s for s in sources if not s.get("outlet")]
     no_title = [s for s in sources if not s.get("title")]
@@ -657,10 +650,7 @@ def citation_html(data: Dataset, table: str, row: dict, quotes: list[dict]) -> s
     address = data.address(table, row)
     label = data.label(table, row)
     sources = data.records[data.sources_table]
-    cited = []
-    for quote in quotes:
-        if quote["source_id"] not in cited:
-            cited.append(quote["source_id"])
+    cited = list(dict.fromkeys(quote["source_id"] for quote in quotes))
     record = f"Record {table}/{row[key]}" + (f", “{label}”" if label else "")
     parts = [cite(), f"{record}, {data.url(address)}."]
     if cited:
