@@ -370,13 +370,11 @@ def measure(
     )
 
 
-def measure_pair(
-    first: list[str], second: list[str], repeat: int
-) -> tuple[Measurement, Measurement]:
-    """Median times of two commands measured alternately, one run of each at a time."""
-    runs: tuple[list, list] = ([], [])
+def measure_alternately(*commands: list[str], repeat: int) -> tuple[Measurement, ...]:
+    """Median times of several commands measured alternately, one run of each at a time."""
+    runs: tuple[list, ...] = tuple([] for _ in commands)
     for _ in range(repeat):
-        for command, into in ((first, runs[0]), (second, runs[1])):
+        for command, into in zip(commands, runs):
             into.append(measure(command, repeat=1))
     return tuple(
         Measurement(
@@ -480,11 +478,13 @@ def run(
         print(line, flush=True)
         lines.append(line)
 
-    # Measured alternately, run by run, so that drift in the machine's speed falls on both.
-    imports, real = measure_pair(
-        _python(IMPORTS), _cli("validate", str(REPO)), repeat=max(repeat, 7)
+    # Measured alternately, run by run, so that drift in the machine's speed falls on all three.
+    imports, every_import, real = measure_alternately(
+        _python(IMPORTS),
+        _python(imports_of_validate(REPO)),
+        _cli("validate", str(REPO)),
+        repeat=max(repeat, 9),
     )
-    every_import = measure(_python(imports_of_validate(REPO)), max(repeat, 7))
     say("## The real dataset")
     say()
     say("| measurement | seconds | fastest–slowest | peak MiB |")
@@ -586,7 +586,7 @@ def run(
         directory = str(root / PARQUET_DIR)
         # Loading is compared with the bare read run by run, alternating, so that drift in the
         # machine's speed falls on both alike; more repetitions, as the difference is small.
-        loaded, bare = measure_pair(
+        loaded, bare = measure_alternately(
             _python(LOAD.format(table="evidence", directory=directory)),
             _python(BARE.format(path=f"{directory}/evidence.parquet")),
             repeat=max(repeat, 11),
