@@ -16,11 +16,15 @@ INSTALL = re.compile(r"pip install\b[^\n]*?\s\"?([^\s\"]+)\"?\s*$", re.MULTILINE
 COMMAND = re.compile(r"(?:^|[\s;&|])nzdefence ([a-z]+)")
 
 
+def jobs_of(workflow) -> dict:
+    return yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]
+
+
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=[path.name for path in WORKFLOWS])
 def test_a_job_that_checks_a_checkout_installs_the_validate_extra(workflow):
     """`nzdefence validate` and the other checking commands stop without pandera and
     frictionless: a job that runs one must install nzdefence with them."""
-    jobs = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]
+    jobs = jobs_of(workflow)
     for name, job in jobs.items():
         scripts = [step.get("run", "") for step in job.get("steps", [])]
         checking = {
@@ -41,5 +45,5 @@ def test_a_job_that_checks_a_checkout_installs_the_validate_extra(workflow):
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=[path.name for path in WORKFLOWS])
 def test_every_job_has_a_timeout(workflow):
     """A job that hangs stops within its limit instead of GitHub's six hours."""
-    jobs = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]
+    jobs = jobs_of(workflow)
     assert [name for name, job in jobs.items() if "timeout-minutes" not in job] == []

@@ -26,20 +26,11 @@ from .schemas import Field, TableSchema, anchored
 
 
 @dataclass(frozen=True)
-class Said:
-    """What to say when a check fails: the column reported, and a message that follows the
-    failing cell as the CSV writes it."""
-
-    column: str
-    message: str
-
-
-@dataclass(frozen=True)
 class CheckedSchema:
     pandera: pa.DataFrameSchema
-    column_checks: dict[
-        str, list[Said]
-    ]  # per column, in the order of its Pandera checks
+    # What to say when a check fails, per column in the order of its Pandera checks: a message
+    # that follows the failing cell as the CSV writes it.
+    messages: dict[str, list[str]]
 
 
 def arrow_strings(series: pd.Series) -> pyarrow.Array:
@@ -69,11 +60,11 @@ def _passes(field: Field, item_passes) -> pa.Check:
     return test
 
 
-def _field_checks(field: Field) -> list[tuple[pa.Check, Said]]:
-    name, found = field.name, []
+def _field_checks(field: Field) -> list[tuple[pa.Check, str]]:
+    found = []
 
     def add(check: pa.Check, message: str) -> None:
-        found.append((check, Said(name, message)))
+        found.append((check, message))
 
     if field.pattern is not None:
         regex = anchored(field.pattern)
@@ -150,11 +141,11 @@ def checked_schema(table: TableSchema) -> CheckedSchema:
     repeat and has no check is left out (each Pandera column has a fixed cost), and the
     columns are not checked against the schema's (``strict``): the reader has checked the
     header."""
-    columns, column_checks = {}, {}
+    columns, messages = {}, {}
     single_key = table.primary_key[0] if len(table.primary_key) == 1 else None
     for field in table.fields:
         found = _field_checks(field)
-        column_checks[field.name] = [said for _, said in found]
+        messages[field.name] = [message for _, message in found]
         nullable = not (field.required or field.name in table.primary_key)
         unique = field.unique or field.name == single_key
         if not found and nullable and not unique:
@@ -177,7 +168,7 @@ def checked_schema(table: TableSchema) -> CheckedSchema:
         name=table.name,
         description=table.description,
     )
-    return CheckedSchema(schema, column_checks)
+    return CheckedSchema(schema, messages)
 
 
 def schema_problems(
@@ -229,11 +220,8 @@ def schema_problems(
             message = (
                 f"another row has the same primary key ({', '.join(table.primary_key)})"
             )
-        elif number is not None and column in checked.column_checks:
-            said = checked.column_checks[column][number]
-            message = (
-                f"{_as_written(case.failure_case, table, column)!r} {said.message}"
-            )
+        elif number is not None and column in checked.messages:
+            message = f"{_as_written(case.failure_case, table, column)!r} {checked.messages[column][number]}"
         else:  # a check of Pandera's own that we do not expect; say what Pandera says
             message = f"{_as_written(case.failure_case, table, column)!r} {case.check}"
         problems.add(Problem(shown, row, column, message))
